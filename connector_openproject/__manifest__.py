@@ -1,0 +1,17 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "OpenProject Connector",
+    "summary": "Import OpenProject users, projects, work packages, activities "
+    "and time entries into Odoo",
+    "version": "18.0.1.0.0",
+    "category": "Connector",
+    "website": "https://github.com/OCA/connector-openproject",
+    "author": "connector_openproject authors, Odoo Community Association (OCA)",
+    "license": "AGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["connector", "project", "hr_timesheet"],
+    "external_dependencies": {"python": ["requests", "dateutil", "isodate"]},
+    "data": [],
+}
