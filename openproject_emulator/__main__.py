@@ -1,0 +1,7 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import sys
+
+from .cli import main
+
+sys.exit(main())
