@@ -13,5 +13,11 @@
     "installable": True,
     "depends": ["connector", "project", "hr_timesheet"],
     "external_dependencies": {"python": ["requests", "dateutil", "isodate"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/queue_job_channel.xml",
+        "data/queue_job_function.xml",
+        "data/ir_cron.xml",
+        "data/mail_message_subtype.xml",
+    ],
 }

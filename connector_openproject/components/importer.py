@@ -1,0 +1,841 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Importers: a page of records, one record, and the activities of tasks.
+
+A page job hands its records to the page importer, which imports each in
+its own savepoint through the record importer of the model. A record that
+fails is rolled back alone, reported on the backend, and queued again as a
+single-record job that fetches it fresh: that job either heals it or fails
+with the reason, for a user to read on the job. Concurrency problems (a lock
+held by another worker, a serialization failure) are not a record's fault:
+they abort the whole page job, which queue_job retries.
+"""
+
+import logging
+from contextlib import contextmanager
+
+import psycopg2
+from psycopg2 import errorcodes
+
+from odoo import fields
+
+from odoo.addons.component.core import AbstractComponent, Component
+from odoo.addons.connector.exception import IDMissingInBackend, MappingError
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+
+from ..openproject_api import errors, values
+from .core import IMPORT_CONTEXT
+from .mapper import record_label
+
+_logger = logging.getLogger(__name__)
+
+CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
+
+
+def _same_value(record, name, new):
+    """Whether writing ``new`` to ``record[name]`` would change nothing."""
+    field = record._fields[name]
+    current = record[name]
+    if field.type in ("many2many", "one2many"):
+        if isinstance(new, list) and len(new) == 1 and new[0][0] == 6:
+            return set(current.ids) == set(new[0][2])
+        return False
+    if field.type == "many2one":
+        return current.id == (new or False) or (not current and not new)
+    if field.type == "html":
+        # Odoo sanitizes HTML when it stores it: compare what would be stored.
+        return (current or "") == (field.convert_to_cache(new, record) or "")
+    if field.type == "date":
+        return current == (fields.Date.to_date(new) if new else False)
+    if field.type == "datetime":
+        return current == (fields.Datetime.to_datetime(new) if new else False)
+    if field.type == "float":
+        return round(current or 0.0, 6) == round(new or 0.0, 6)
+    return (current or False) == (new or False)
+
+
+class OpenProjectRecordImporter(AbstractComponent):
+    """Import one OpenProject record: dependencies first, then map and write."""
+
+    _name = "openproject.importer"
+    _inherit = ["base.importer", "base.openproject.connector"]
+    _usage = "record.importer"
+
+    def __init__(self, work_context):
+        super().__init__(work_context)
+        self.external_id = None
+        self.skip_reason = None
+
+    # --- the flow ----------------------------------------------------------------
+
+    def run(self, external_id, record=None, force=False, binding=None):
+        """Import a record, given as data or fetched by id.
+
+        :returns: ``"created"``, ``"updated"`` or ``"skipped"``; when a record
+            is skipped for a reason a user should know, ``self.skip_reason``
+            says it.
+        """
+        self.external_id = int(external_id)
+        self.skip_reason = None
+        self.advisory_lock_or_retry(
+            f"openproject_import({self.backend_record.id}, {self.model._name}, "
+            f"{self.external_id})",
+            retry_seconds=5,
+        )
+        if record is None:
+            record = self._fetch()
+        if binding is None:
+            binding = self.binder.to_internal(self.external_id)
+        self.skip_reason = self._skip_reason(record, binding)
+        if self.skip_reason is not None:
+            return SKIPPED
+        if not force and self._is_uptodate(binding, record):
+            return SKIPPED
+        self._import_dependencies(record)
+        map_record = self.mapper.map_record(record)
+        if binding:
+            vals = map_record.values(**self._mapper_options(record, binding))
+            result = UPDATED if self._update(binding, vals) else SKIPPED
+        else:
+            vals = map_record.values(
+                for_create=True, **self._mapper_options(record, binding)
+            )
+            binding = self._create(vals)
+            result = CREATED
+        self._after_import(binding, record, result)
+        return result
+
+    def _fetch(self):
+        return self.backend_adapter.read(self.external_id)
+
+    def _skip_reason(self, record, binding):
+        """None to import the record, else why it is not imported ("" = no need
+        to tell anyone)."""
+        return None
+
+    def _is_uptodate(self, binding, record):
+        """Whether the binding already holds this version of the record."""
+        if not binding or not binding.openproject_updated_at:
+            return False
+        try:
+            known = values.parse_datetime(binding.openproject_updated_at)
+            current = values.parse_datetime(record.get("updatedAt"))
+        except ValueError:
+            return False
+        return bool(known and current and current <= known)
+
+    def _import_dependencies(self, record):
+        return
+
+    def _mapper_options(self, record, binding):
+        return {}
+
+    def _import_dependency(self, external_id, binding_model, record=None):
+        """Import a record this one refers to, when Odoo does not know it yet."""
+        binder = self.binder_for(binding_model)
+        binding = binder.to_internal(external_id)
+        if binding:
+            return binding
+        importer = self.component(usage="record.importer", model_name=binding_model)
+        importer.run(external_id, record=record)
+        return binder.to_internal(external_id)
+
+    def _create(self, vals):
+        model = self.model.with_context(**IMPORT_CONTEXT)
+        with self._retry_unique_violation():
+            binding = model.create(vals)
+        _logger.debug(
+            "%s %s created from OpenProject", self.model._name, self.external_id
+        )
+        return binding
+
+    def _update(self, binding, vals):
+        """Write only what differs, so that a second sync changes nothing.
+
+        :returns: whether anything was written
+        """
+        changed = {
+            name: value
+            for name, value in vals.items()
+            if name != "sync_date"
+            and name in binding._fields
+            and not _same_value(binding, name, value)
+        }
+        if changed:
+            changed["sync_date"] = vals.get("sync_date") or fields.Datetime.now()
+            binding.with_context(**IMPORT_CONTEXT).write(changed)
+        return bool(changed)
+
+    def _after_import(self, binding, record, result):
+        return
+
+    @contextmanager
+    def _retry_unique_violation(self):
+        """Two workers creating the same binding: the later one retries.
+
+        The unique constraint on (backend, OpenProject id) lets only one
+        binding exist; the job that lost the race runs again and finds it.
+        """
+        try:
+            yield
+        except psycopg2.IntegrityError as err:
+            if err.pgcode == errorcodes.UNIQUE_VIOLATION:
+                raise RetryableJobError(
+                    f"{self.model._name} {self.external_id} was created by a "
+                    "concurrent job; this job is retried.",
+                    seconds=2,
+                ) from err
+            raise
+
+
+class OpenProjectPageImporter(AbstractComponent):
+    """Import a page of records, each in its own savepoint."""
+
+    _name = "openproject.page.importer"
+    _inherit = ["base.importer", "base.openproject.connector"]
+    _usage = "page.importer"
+
+    def run(self, records, force=False):
+        counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
+        bindings = self.binder.to_internal_many(record["id"] for record in records)
+        importer = self.component(usage="record.importer")
+        imported = []
+        for record in records:
+            external_id = int(record["id"])
+            try:
+                with self.env.cr.savepoint():
+                    result = importer.run(
+                        external_id,
+                        record=record,
+                        force=force,
+                        binding=bindings.get(external_id),
+                    )
+            except (RetryableJobError, psycopg2.OperationalError):
+                # Not this record's fault: the whole page job is retried.
+                raise
+            except Exception as err:  # noqa: BLE001 - reported and re-queued below
+                counts["failed"] += 1
+                self._report_failure(record, err)
+                self.model.delayed_import_record(
+                    self.backend_record, external_id, force=force
+                )
+                continue
+            counts[result] += 1
+            if importer.skip_reason:
+                self._report_skip(record, importer.skip_reason)
+            if result != SKIPPED or (force and not importer.skip_reason):
+                imported.append(external_id)
+        self._after_page(imported, force)
+        self.backend_record._record_sync_event(self.model._name, counts)
+        _logger.info(
+            "OpenProject %s page of %s: %s created, %s updated, %s skipped, "
+            "%s failed",
+            self.backend_record.name,
+            self.model._name,
+            counts[CREATED],
+            counts[UPDATED],
+            counts[SKIPPED],
+            counts["failed"],
+        )
+        return counts
+
+    def _report_failure(self, record, err):
+        message = str(err) if isinstance(err, (MappingError, FailedJobError)) else (
+            f"{record_label(record)} could not be imported: {err}"
+        )
+        if record_label(record) not in message:
+            message = f"{record_label(record)}: {message}"
+        _logger.warning("%s (queued again on its own)", message)
+        self.backend_record._record_sync_event(
+            self.model._name,
+            {"failed": 1},
+            external_id=int(record["id"]),
+            message=message,
+        )
+
+    def _report_skip(self, record, reason):
+        _logger.warning("%s skipped: %s", record_label(record), reason)
+        self.backend_record._record_sync_event(
+            self.model._name,
+            {},
+            external_id=int(record["id"]),
+            message=f"{record_label(record)} skipped: {reason}",
+        )
+
+    def _after_page(self, imported_ids, force):
+        return
+
+
+class OpenProjectGenericPageImporter(Component):
+    _name = "openproject.generic.page.importer"
+    _inherit = "openproject.page.importer"
+    _apply_on = [
+        "openproject.res.users",
+        "openproject.project.project",
+        "openproject.account.analytic.line",
+        "openproject.project.task.type",
+    ]
+
+
+class WorkPackagePageImporter(Component):
+    _name = "openproject.work.package.page.importer"
+    _inherit = "openproject.page.importer"
+    _apply_on = "openproject.project.task"
+
+    def _after_page(self, imported_ids, force):
+        """Activities of the work packages this page changed, in their own job."""
+        if imported_ids:
+            self.env["openproject.mail.message"].delayed_import_activities(
+                self.backend_record, imported_ids, force=force
+            )
+
+
+# --- statuses -------------------------------------------------------------------
+
+
+class StatusImporter(Component):
+    _name = "openproject.status.importer"
+    _inherit = "openproject.importer"
+    _apply_on = "openproject.project.task.type"
+
+    def _is_uptodate(self, binding, record):
+        # Statuses carry no updatedAt: compare the values instead (_update
+        # writes nothing when they are equal).
+        return False
+
+
+# --- users ----------------------------------------------------------------------
+
+
+class UserImporter(Component):
+    """Import a user, a group or a placeholder user.
+
+    An OpenProject user is matched to an existing Odoo user by login, then
+    by e-mail (case-insensitive), before one is created. References to
+    OpenProject's built-in deleted user go to one archived placeholder per
+    backend. A user mapped by hand on the binding keeps that mapping.
+    """
+
+    _name = "openproject.user.importer"
+    _inherit = "openproject.importer"
+    _apply_on = "openproject.res.users"
+
+    def _fetch(self):
+        try:
+            return self.backend_adapter.client.get(f"users/{self.external_id}")
+        except errors.MissingPermission:
+            # A key without the manage users permission may not read users;
+            # the principals listing is what it can see.
+            return self._from_principals()
+        except errors.OpenProjectError:
+            return self.backend_adapter.read(self.external_id)
+
+    def _from_principals(self):
+        for page in self.backend_adapter.iter_principal_pages():
+            for principal in page:
+                if int(principal.get("id") or 0) == self.external_id:
+                    return principal
+        raise IDMissingInBackend(
+            f"OpenProject user {self.external_id} is not visible to the API key's "
+            "user, which may not list users either. Give the sync user the "
+            "administrator role, or make it a member of the projects to import."
+        )
+
+    def import_from_link(self, ref, title):
+        """Bind the principal a link points at, reading it only when needed."""
+        kind, external_id = ref
+        binding = self.binder.to_internal(external_id)
+        if binding:
+            return binding
+        if kind in ("groups", "placeholder_users"):
+            record = {
+                "id": external_id,
+                "_type": "Group" if kind == "groups" else "PlaceholderUser",
+                "name": title or f"{kind} {external_id}",
+            }
+            self.run(external_id, record=record)
+        else:
+            try:
+                self.run(external_id)
+            except IDMissingInBackend:
+                if not title:
+                    raise
+                self.run(external_id, record={"id": external_id, "name": title})
+        return self.binder.to_internal(external_id)
+
+    def _is_uptodate(self, binding, record):
+        if binding and not binding.odoo_id and binding.principal_type in (
+            "user",
+            "deleted",
+        ):
+            return False
+        return super()._is_uptodate(binding, record)
+
+    def _create(self, vals):
+        vals["odoo_id"], vals["created_by_connector"] = self._odoo_user_for(vals)
+        return super()._create(vals)
+
+    def _update(self, binding, vals):
+        if not binding.odoo_id:
+            vals["odoo_id"], vals["created_by_connector"] = self._odoo_user_for(vals)
+        changed = super()._update(binding, vals)
+        return self._sync_user_state(binding) or changed
+
+    def _after_import(self, binding, record, result):
+        if result == CREATED:
+            self._sync_user_state(binding)
+
+    def _sync_user_state(self, binding):
+        """Locked in OpenProject: archive the Odoo user the sync created."""
+        user = binding.odoo_id
+        if not user or not binding.created_by_connector:
+            return False
+        if binding.principal_type == "deleted":
+            return False
+        active = binding.openproject_status != "locked"
+        if user.active == active:
+            return False
+        user.with_context(**IMPORT_CONTEXT).write({"active": active})
+        return True
+
+    def _odoo_user_for(self, vals):
+        """(res.users id or False, created) for the binding values."""
+        kind = vals.get("principal_type")
+        if kind == "deleted":
+            return self._deleted_user_placeholder().id, False
+        if kind != "user":
+            return False, False
+        user = self._match(vals.get("login"), vals.get("email"))
+        if user:
+            return user.id, False
+        if not self.backend_record.create_users:
+            return False, False
+        return self._create_odoo_user(vals).id, True
+
+    def _match(self, login, email):
+        Users = self.env["res.users"].with_context(active_test=False)
+        if login:
+            user = Users.search([("login", "=", login)], limit=1)
+            if user:
+                return user
+        if email:
+            # ilike matches case-insensitively but treats _ and % as
+            # wildcards: keep the exact (case-folded) matches only.
+            candidates = Users.search([("email", "=ilike", email)]).filtered(
+                lambda u: (u.email or "").strip().casefold()
+                == email.strip().casefold()
+            )
+            if len(candidates) == 1:
+                return candidates
+            if len(candidates) > 1:
+                _logger.warning(
+                    "OpenProject user %s: %s Odoo users have the e-mail %s; none "
+                    "is chosen. Map the user by hand on its binding.",
+                    self.external_id,
+                    len(candidates),
+                    email,
+                )
+        return Users.browse()
+
+    def _user_groups(self):
+        refs = (
+            "base.group_user",
+            "project.group_project_user",
+            "hr_timesheet.group_hr_timesheet_user",
+        )
+        return [self.env.ref(ref).id for ref in refs]
+
+    def _create_odoo_user(self, vals):
+        company = self.backend_record.company_id
+        login = vals.get("login") or vals.get("email") or (
+            f"openproject-{self.backend_record.id}-{self.external_id}"
+        )
+        return (
+            self.env["res.users"]
+            .with_context(**IMPORT_CONTEXT)
+            .create(
+                {
+                    "name": vals.get("name") or login,
+                    "login": login,
+                    "email": vals.get("email") or False,
+                    "company_id": company.id,
+                    "company_ids": [(6, 0, company.ids)],
+                    "groups_id": [(6, 0, self._user_groups())],
+                }
+            )
+        )
+
+    def _deleted_user_placeholder(self):
+        backend = self.backend_record
+        if backend.deleted_user_id:
+            return backend.deleted_user_id
+        company = backend.company_id
+        user = (
+            self.env["res.users"]
+            .with_context(**IMPORT_CONTEXT)
+            .create(
+                {
+                    "name": "Deleted user (OpenProject)",
+                    "login": f"openproject-deleted-user-{backend.id}",
+                    "company_id": company.id,
+                    "company_ids": [(6, 0, company.ids)],
+                    "groups_id": [(6, 0, self._user_groups())],
+                    "active": False,
+                }
+            )
+        )
+        backend.sudo().deleted_user_id = user
+        return user
+
+
+def import_user_link(component, record, name):
+    """Bind the user a record's link points at; the binding or an empty one."""
+    ref = values.link_ref(record, name)
+    if not ref:
+        return component.env["openproject.res.users"].browse()
+    importer = component.component(
+        usage="record.importer", model_name="openproject.res.users"
+    )
+    return importer.import_from_link(ref, values.link_title(record, name))
+
+
+# --- projects -------------------------------------------------------------------
+
+
+class ProjectImporter(Component):
+    """Import a project's binding, and its Odoo project when it syncs."""
+
+    _name = "openproject.project.importer"
+    _inherit = "openproject.importer"
+    _apply_on = "openproject.project.project"
+
+    def _is_uptodate(self, binding, record):
+        if binding and binding.sync and not binding.odoo_id:
+            return False
+        return super()._is_uptodate(binding, record)
+
+    def _after_import(self, binding, record, result):
+        self.ensure_odoo_project(binding, record)
+
+    def ensure_odoo_project(self, binding, record):
+        if not binding.sync:
+            return
+        vals = {"name": binding.name, "active": binding.openproject_active}
+        if binding.sync_description:
+            vals["description"] = values.formattable_html(record.get("description"))
+        Project = self.env["project.project"].with_context(**IMPORT_CONTEXT)
+        if not binding.odoo_id:
+            vals.update(
+                company_id=self.backend_record.company_id.id,
+                allow_timesheets=True,
+            )
+            project = Project.create(vals)
+            binding.with_context(**IMPORT_CONTEXT).write(
+                {"odoo_id": project.id, "odoo_project_created": True}
+            )
+        elif binding.odoo_project_created:
+            project = binding.odoo_id.with_context(**IMPORT_CONTEXT, active_test=False)
+            changed = {
+                key: value
+                for key, value in vals.items()
+                if not _same_value(project, key, value)
+            }
+            if changed:
+                project.write(changed)
+
+
+# --- work packages --------------------------------------------------------------
+
+
+class WorkPackageImporter(Component):
+    """Import a work package as a task of its project's Odoo project."""
+
+    _name = "openproject.work.package.importer"
+    _inherit = "openproject.importer"
+    _apply_on = "openproject.project.task"
+
+    def _project_binding(self, record):
+        ref = values.link_ref(record, "project")
+        if not ref:
+            raise MappingError(
+                f"{record_label(record)} belongs to no project it can be imported "
+                "into. Check its project in OpenProject."
+            )
+        binding = self.binder_for("openproject.project.project").to_internal(ref[1])
+        if not binding:
+            try:
+                binding = self._import_dependency(ref[1], "openproject.project.project")
+            except IDMissingInBackend as err:
+                raise MappingError(
+                    f"{record_label(record)}: its project {ref[1]} is missing in "
+                    "OpenProject or not visible to the API key's user."
+                ) from err
+        return binding
+
+    def _skip_reason(self, record, binding):
+        project_binding = self._project_binding(record)
+        if not project_binding.sync:
+            return (
+                f"its project {project_binding.name} is not set to sync"
+                if not binding
+                else ""
+            )
+        if not project_binding.odoo_id:
+            self.component(
+                usage="record.importer", model_name="openproject.project.project"
+            ).ensure_odoo_project(
+                project_binding, {"description": None}
+            )
+        self._project = project_binding
+        return None
+
+    def _is_uptodate(self, binding, record):
+        if binding and binding.project_binding_id != self._project:
+            return False
+        return super()._is_uptodate(binding, record)
+
+    def _import_dependencies(self, record):
+        status = values.link_ref(record, "status")
+        if status:
+            self._import_dependency(status[1], "openproject.project.task.type")
+        import_user_link(self, record, "assignee")
+        parent = values.link_ref(record, "parent")
+        if parent:
+            try:
+                self._import_dependency(parent[1], "openproject.project.task")
+            except IDMissingInBackend:
+                _logger.warning(
+                    "%s: its parent %s is not visible; imported without parent",
+                    record_label(record),
+                    parent[1],
+                )
+
+    def _mapper_options(self, record, binding):
+        return {"project_binding": self._project}
+
+    def _after_import(self, binding, record, result):
+        self._link_stage_to_project(binding.stage_id, binding.project_id)
+
+    def _link_stage_to_project(self, stage, project):
+        """Each stage lists the synced projects that use it."""
+        if not stage or not project:
+            return
+        links = self._cache("stage_projects")
+        if stage.id not in links:
+            links[stage.id] = set(stage.project_ids.ids)
+        if project.id not in links[stage.id]:
+            stage.with_context(**IMPORT_CONTEXT).write(
+                {"project_ids": [(4, project.id)]}
+            )
+            links[stage.id].add(project.id)
+
+
+# --- time entries ---------------------------------------------------------------
+
+
+class TimeEntryImporter(Component):
+    """Import a finished time entry as a timesheet line."""
+
+    _name = "openproject.time.entry.importer"
+    _inherit = "openproject.importer"
+    _apply_on = "openproject.account.analytic.line"
+
+    def _skip_reason(self, record, binding):
+        self._targets = None
+        if record.get("ongoing"):
+            return "a running timer is imported once it is stopped"
+        project_binding = self._project_binding(record)
+        if not (project_binding.sync and project_binding.sync_time_entries):
+            return ""
+        if not project_binding.odoo_id:
+            return f"project {project_binding.name} has no Odoo project yet"
+        user_binding = import_user_link(self, record, "user")
+        user = user_binding.odoo_id
+        if not user:
+            return (
+                f"user {user_binding.name or values.link_title(record, 'user')} "
+                "has no Odoo user: map it on its binding under Connectors > "
+                "OpenProject > Users, or enable Create missing users"
+            )
+        task = self._task(record)
+        project = task.project_id if task else project_binding.odoo_id
+        employee = self._employee(user, project.company_id or self.backend_record.company_id)
+        self._targets = {
+            "project": project,
+            "task": task,
+            "employee": employee,
+            "work_package_id": self._work_package_id(record),
+        }
+        return None
+
+    def _project_binding(self, record):
+        ref = values.link_ref(record, "project")
+        if not ref:
+            raise MappingError(f"{record_label(record)} belongs to no project.")
+        try:
+            return self._import_dependency(ref[1], "openproject.project.project")
+        except IDMissingInBackend as err:
+            raise MappingError(
+                f"{record_label(record)}: its project {ref[1]} is missing in "
+                "OpenProject or not visible to the API key's user."
+            ) from err
+
+    def _work_package_id(self, record):
+        # Newer versions log time on an `entity` (a work package or a meeting)
+        # and keep `workPackage` as a deprecated alias.
+        ref = values.link_ref(record, "workPackage")
+        if not ref:
+            entity = values.link_ref(record, "entity")
+            if entity and entity[0] == "work_packages":
+                ref = entity
+        return ref[1] if ref else None
+
+    def _task(self, record):
+        work_package_id = self._work_package_id(record)
+        if not work_package_id:
+            return self.env["project.task"]
+        try:
+            binding = self._import_dependency(work_package_id, "openproject.project.task")
+        except IDMissingInBackend:
+            return self.env["project.task"]
+        return binding.odoo_id if binding else self.env["project.task"]
+
+    def _employee(self, user, company):
+        cache = self._cache("employees")
+        key = (user.id, company.id)
+        if key not in cache:
+            Employee = self.env["hr.employee"].with_context(active_test=False)
+            employee = Employee.search(
+                [("user_id", "=", user.id), ("company_id", "=", company.id)], limit=1
+            )
+            if not employee:
+                employee = Employee.with_context(**IMPORT_CONTEXT).create(
+                    {"name": user.name, "user_id": user.id, "company_id": company.id}
+                )
+            elif not employee.active:
+                employee.with_context(**IMPORT_CONTEXT).active = True
+            cache[key] = employee.id
+        return self.env["hr.employee"].browse(cache[key])
+
+    def _mapper_options(self, record, binding):
+        return {"targets": self._targets}
+
+
+# --- activities -----------------------------------------------------------------
+
+
+class ActivityImporter(Component):
+    """Import one activity as a message on its work package's task."""
+
+    _name = "openproject.activity.importer"
+    _inherit = "openproject.importer"
+    _apply_on = "openproject.mail.message"
+
+    def _fetch(self):
+        return self.backend_adapter.client.get(f"activities/{self.external_id}")
+
+    def _skip_reason(self, record, binding):
+        ref = values.link_ref(record, "workPackage")
+        work_package_id = ref[1] if ref else self.work.work_package_id
+        task_binding = self.binder_for("openproject.project.task").to_internal(
+            work_package_id
+        )
+        if not task_binding:
+            return ""
+        comment = (values.formattable_raw(record.get("comment")) or "").strip()
+        if not comment and not record.get("details"):
+            return ""  # a journal without a comment or a change says nothing
+        self._task = task_binding.odoo_id
+        self._work_package_id = work_package_id
+        return None
+
+    def _import_dependencies(self, record):
+        user_binding = import_user_link(self, record, "user")
+        self._author = user_binding.odoo_id.partner_id if user_binding else None
+
+    def _mapper_options(self, record, binding):
+        return {
+            "task": self._task,
+            "author_partner": self._author,
+            "work_package_id": self._work_package_id,
+        }
+
+
+class ActivitiesImporter(Component):
+    """Import the activities of a list of work packages (one job).
+
+    Activities have no collection across work packages: one request per work
+    package. Each work package's activities are imported in a savepoint; a
+    work package that fails is reported and queued again on its own.
+    """
+
+    _name = "openproject.activities.importer"
+    _inherit = ["base.importer", "base.openproject.connector"]
+    _apply_on = "openproject.mail.message"
+    _usage = "activities.importer"
+
+    def run(self, work_package_ids, force=False):
+        counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
+        task_binder = self.binder_for("openproject.project.task")
+        for work_package_id in work_package_ids:
+            task_binding = task_binder.to_internal(work_package_id)
+            if not task_binding:
+                continue
+            wanted = task_binding.project_binding_id.activity_filter or "all"
+            if wanted == "none":
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    self._import_work_package(
+                        work_package_id, task_binding, wanted, force, counts
+                    )
+            except (RetryableJobError, psycopg2.OperationalError):
+                raise
+            except Exception as err:  # noqa: BLE001 - reported and re-queued below
+                counts["failed"] += 1
+                message = (
+                    f"Activities of OpenProject work package {work_package_id} "
+                    f"could not be imported: {err}"
+                )
+                _logger.warning("%s (queued again on its own)", message)
+                self.backend_record._record_sync_event(
+                    self.model._name,
+                    {"failed": 1},
+                    external_id=work_package_id,
+                    message=message,
+                )
+                if len(work_package_ids) > 1:
+                    self.model.delayed_import_activities(
+                        self.backend_record, [work_package_id], force=force
+                    )
+                else:
+                    raise
+        self.backend_record._record_sync_event(self.model._name, counts)
+        return counts
+
+    def _import_work_package(self, work_package_id, task_binding, wanted, force, counts):
+        activities = self.backend_adapter.list_for_work_package(work_package_id)
+        self.work.work_package_id = work_package_id
+        existing = self.binder.to_internal_many(a["id"] for a in activities)
+        importer = self.component(usage="record.importer")
+        for activity in activities:
+            kind = _activity_kind(activity)
+            if wanted not in ("all", kind + "s"):
+                counts[SKIPPED] += 1
+                continue
+            result = importer.run(
+                activity["id"],
+                record=activity,
+                force=force,
+                binding=existing.get(int(activity["id"])),
+            )
+            counts[result] += 1
+        task_binding.with_context(**IMPORT_CONTEXT).activities_synced_at = (
+            task_binding.openproject_updated_at
+        )
+
+
+def _activity_kind(activity):
+    comment = (values.formattable_raw(activity.get("comment")) or "").strip()
+    return "comment" if comment else "update"
+

@@ -1,0 +1,201 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Synchronizers: what a sync run lists, and the jobs it queues for it.
+
+The backend synchronizer imports the small shared collections (priorities,
+statuses, users, projects) in its own job, then queues one job per synced
+project. The project synchronizer lists what changed since the project's
+checkpoint, page by page, and queues one job per page; a last job, which
+queue_job starts only once every page job is done, moves the checkpoint on.
+The number of jobs thus grows with pages, not with records.
+"""
+
+import itertools
+import logging
+
+from odoo.addons.component.core import Component
+from odoo.addons.queue_job.delay import chain, group
+from odoo.addons.queue_job.job import identity_exact
+
+from ..openproject_api import errors, values
+
+_logger = logging.getLogger(__name__)
+
+CHANNEL = "root.openproject"
+
+
+class BackendSynchronizer(Component):
+    _name = "openproject.backend.synchronizer"
+    _inherit = "base.openproject.connector"
+    _apply_on = "openproject.backend"
+    _usage = "backend.synchronizer"
+
+    def run(self):
+        backend = self.backend_record
+        backend._check_instance(self.work.client)
+        self._import_priorities()
+        self._import_pages(
+            "openproject.project.task.type",
+            [self._adapter("openproject.project.task.type").list_all()],
+        )
+        self._import_users()
+        self._import_pages(
+            "openproject.project.project",
+            self._adapter("openproject.project.project").iter_all_pages(),
+        )
+        projects = self.env["openproject.project.project"].search(
+            [
+                ("backend_id", "=", backend.id),
+                ("sync", "=", True),
+                ("openproject_active", "=", True),
+            ]
+        )
+        for project in projects:
+            project.with_delay(
+                channel=CHANNEL,
+                identity_key=identity_exact,
+                description=f"Sync OpenProject project {project.name}",
+            ).sync_work_packages()
+        _logger.info(
+            "OpenProject %s: shared collections imported, %s projects queued",
+            backend.name,
+            len(projects),
+        )
+
+    def _adapter(self, model_name):
+        return self.component(usage="backend.adapter", model_name=model_name)
+
+    def _import_pages(self, model_name, pages):
+        importer = self.component(usage="page.importer", model_name=model_name)
+        for page in pages:
+            importer.run(page)
+
+    def _import_priorities(self):
+        """Remember which priorities rank above the default one (starred)."""
+        priorities = self._adapter("openproject.backend").priorities()
+        default = next((p for p in priorities if p.get("isDefault")), None)
+        threshold = int(default.get("position") or 0) if default else None
+        high = sorted(
+            int(p["id"])
+            for p in priorities
+            if threshold is not None and int(p.get("position") or 0) > threshold
+        )
+        self.backend_record.sudo().high_priority_ids = ",".join(map(str, high))
+
+    def _import_users(self):
+        adapter = self._adapter("openproject.res.users")
+        try:
+            self._import_pages("openproject.res.users", adapter.iter_user_pages())
+        except errors.MissingPermission:
+            _logger.info(
+                "OpenProject %s: the API key may not list users; importing the "
+                "principals it can see instead",
+                self.backend_record.name,
+            )
+            self._import_pages(
+                "openproject.res.users", adapter.iter_principal_pages()
+            )
+
+
+class ProjectSynchronizer(Component):
+    _name = "openproject.project.synchronizer"
+    _inherit = "base.openproject.connector"
+    _apply_on = ["openproject.project.task", "openproject.account.analytic.line"]
+    _usage = "project.synchronizer"
+
+    @property
+    def project_binding(self):
+        return self.work.project_binding
+
+    def _checkpoint(self, kind):
+        return self.env["openproject.sync.checkpoint"]._get(
+            self.backend_record, kind, self.project_binding
+        )
+
+    def _queue_pages(self, pages, kind, force, then=None):
+        """One job per page, then the checkpoint job, then ``then``."""
+        binding = self.project_binding
+        page_jobs = []
+        newest = None
+        for page in pages:
+            if not page:
+                continue
+            for record in page:
+                stamp = record.get("updatedAt")
+                if stamp and (
+                    newest is None
+                    or values.parse_datetime(stamp) > values.parse_datetime(newest)
+                ):
+                    newest = stamp
+            page_jobs.append(
+                self.model.delayable(
+                    channel=CHANNEL,
+                    description=f"Import {len(page)} {kind.replace('_', ' ')} of "
+                    f"OpenProject project {binding.name}",
+                ).import_records(self.backend_record, page, force=force)
+            )
+        finish = binding.delayable(
+            channel=CHANNEL,
+            description=f"Finish the {kind.replace('_', ' ')} sync of OpenProject "
+            f"project {binding.name}",
+        ).finish_sync(kind, newest)
+        tail = chain(finish, then) if then is not None else finish
+        if page_jobs:
+            group(*page_jobs).on_done(tail).delay()
+        else:
+            tail.delay()
+        return len(page_jobs)
+
+    def sync_work_packages(self):
+        binding = self.project_binding
+        checkpoint = self._checkpoint("work_packages")
+        force = binding.resync_needed
+        since = None if force else checkpoint.since()
+        pages = self.component(usage="backend.adapter").iter_project_pages(
+            binding.external_id, since=since
+        )
+        time_entries = binding.delayable(
+            channel=CHANNEL,
+            description=f"Sync time entries of OpenProject project {binding.name}",
+        ).sync_time_entries()
+        count = self._queue_pages(pages, "work_packages", force, then=time_entries)
+        _logger.info(
+            "OpenProject project %s: %s pages of work packages queued (since %s)",
+            binding.name,
+            count,
+            since,
+        )
+
+    def sync_time_entries(self):
+        binding = self.project_binding
+        if not binding.sync_time_entries:
+            return
+        checkpoint = self._checkpoint("time_entries")
+        adapter = self.component(usage="backend.adapter")
+        since = None if checkpoint.filter_refused else checkpoint.since()
+        pages = adapter.iter_project_pages(binding.external_id, since=since)
+        try:
+            # The first request tells whether the server accepts the filter.
+            first = next(pages, None)
+        except errors.InvalidQuery:
+            if since is None:
+                raise
+            # OpenProject 7.x cannot filter time entries by updatedAt: list
+            # them all from now on; unchanged ones are skipped by comparing
+            # their updatedAt with the bindings'.
+            _logger.info(
+                "OpenProject project %s: the server refuses the updatedAt filter "
+                "on time entries; listing all of them",
+                binding.name,
+            )
+            checkpoint.filter_refused = True
+            pages = adapter.iter_project_pages(binding.external_id, since=None)
+            first = next(pages, None)
+        if first is not None:
+            pages = itertools.chain([first], pages)
+        count = self._queue_pages(pages, "time_entries", False)
+        _logger.info(
+            "OpenProject project %s: %s pages of time entries queued",
+            binding.name,
+            count,
+        )

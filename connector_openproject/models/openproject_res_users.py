@@ -1,0 +1,53 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+
+
+class OpenProjectResUsers(models.Model):
+    """An OpenProject user (or group, or placeholder) known to Odoo.
+
+    Users are matched to existing Odoo users by login, then by e-mail, before
+    the connector creates any. A binding of a group or placeholder user keeps
+    no Odoo user: OpenProject lets work be assigned to them, Odoo does not.
+    A manager may re-map a binding to another Odoo user by hand; later syncs
+    keep that choice.
+    """
+
+    _name = "openproject.res.users"
+    _inherit = "openproject.binding"
+    _description = "OpenProject User"
+    _rec_name = "name"
+
+    odoo_id = fields.Many2one(
+        "res.users", string="Odoo User", ondelete="set null", index=True
+    )
+    name = fields.Char(required=True)
+    login = fields.Char(string="OpenProject login")
+    email = fields.Char()
+    principal_type = fields.Selection(
+        [
+            ("user", "User"),
+            ("group", "Group"),
+            ("placeholder", "Placeholder user"),
+            ("deleted", "Deleted user"),
+        ],
+        default="user",
+        required=True,
+    )
+    openproject_status = fields.Char(string="Status in OpenProject")
+    created_by_connector = fields.Boolean(
+        readonly=True,
+        help="The Odoo user was created by the sync (rather than matched).",
+    )
+
+    @api.model
+    def _openproject_path(self, external_id):
+        return f"/users/{external_id}"
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    openproject_bind_ids = fields.One2many(
+        "openproject.res.users", "odoo_id", string="OpenProject Bindings"
+    )

@@ -1,0 +1,67 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from .common import OpenProjectCase
+from .expected import expected_work_packages, synced_project_ids
+
+
+@tagged("post_install", "-at_install")
+class TestBadRecords(OpenProjectCase):
+    """A record that cannot be imported fails alone, and says why."""
+
+    def pick_work_packages(self, count):
+        project_ids = synced_project_ids(self.instance)
+        wps = sorted(expected_work_packages(self.instance, project_ids))
+        # Leaves only: a child never depends on them.
+        parents = {wp["parent_id"] for wp in self.instance.work_packages.values()}
+        leaves = [wp_id for wp_id in wps if wp_id not in parents]
+        return leaves[:count]
+
+    def assert_failed_alone(self, wp_id, *words):
+        binding = self.binding("openproject.project.task", wp_id)
+        self.assertFalse(binding, f"work package {wp_id} should not be imported")
+        failed = self.failed_jobs().filtered(
+            lambda job: job.method_name == "import_record" and job.args[1] == wp_id
+        )
+        self.assertEqual(len(failed), 1, "the bad record fails in its own job")
+        message = failed.exc_message or failed.exc_info or ""
+        self.assertIn(f"work package {wp_id}".lower(), message.lower())
+        for word in words:
+            self.assertIn(word.lower(), message.lower())
+        events = self.env["openproject.sync.event"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "=", wp_id)]
+        )
+        self.assertTrue(events.filtered("message"))
+
+    def test_bad_records_fail_alone_and_the_others_land(self):
+        bad_duration, bad_status, bad_project = self.pick_work_packages(3)
+        wps = self.instance.work_packages
+        wps[bad_duration]["_api_overrides"] = {"estimatedTime": "P1X2Y"}
+        wps[bad_status]["status_id"] = 9999
+        wps[bad_project]["_api_overrides"] = {
+            "_links": {"project": {"href": "/api/v3/projects/9999", "title": "Gone"}}
+        }
+        self.sync()
+        self.assert_failed_alone(bad_duration, "estimated time", "P1X2Y")
+        self.assert_failed_alone(bad_status, "status")
+        self.assert_failed_alone(bad_project, "project")
+        expected = set(
+            expected_work_packages(self.instance, synced_project_ids(self.instance))
+        ) - {bad_duration, bad_status, bad_project}
+        imported = set(self.bindings("openproject.project.task").mapped("external_id"))
+        self.assertEqual(imported, expected)
+        self.backend.invalidate_recordset()
+        self.assertEqual(self.backend.last_sync_failed, 3)
+
+    def test_fixing_the_record_heals_it_on_the_next_sync(self):
+        (bad_duration,) = self.pick_work_packages(1)
+        wp = self.instance.work_packages[bad_duration]
+        wp["_api_overrides"] = {"estimatedTime": "not a duration"}
+        self.sync()
+        self.assertFalse(self.binding("openproject.project.task", bad_duration))
+        del wp["_api_overrides"]
+        self.instance.update_work_package(bad_duration, subject="Fixed in OpenProject")
+        self.sync()
+        task = self.binding("openproject.project.task", bad_duration)
+        self.assertEqual(task.name, "Fixed in OpenProject")

@@ -1,0 +1,90 @@
+# Copyright 2026 The connector_openproject authors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import socket
+import threading
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import OpenProjectCase
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestCheckConnection(OpenProjectCase):
+    """Check connection names the version and user, or what is wrong."""
+
+    def check(self, **vals):
+        self.backend.write(vals)
+        return self.backend.action_check_connection()
+
+    def assert_refused(self, *words, **vals):
+        with self.assertRaises(UserError) as caught:
+            self.check(**vals)
+        message = str(caught.exception)
+        for word in words:
+            self.assertIn(word, message)
+        self.assertNotIn("test-api-key", message)
+        return message
+
+    def test_working_connection_reports_version_and_user(self):
+        action = self.check()
+        message = action["params"]["message"]
+        me = self.instance.users[self.instance.meta["api_user_id"]]
+        self.assertIn(self.server.version_string, message)
+        self.assertIn(me["name"], message)
+        self.assertEqual(self.backend.openproject_version, self.server.version_string)
+
+    def test_wrong_key(self):
+        self.assert_refused("refused the API key", api_key="wrong-key")
+
+    def test_unreachable_host(self):
+        self.assert_refused(
+            "cannot be reached", url=f"http://127.0.0.1:{free_port()}"
+        )
+
+    def test_tls_failure(self):
+        # Speaking TLS to a plain HTTP server fails the handshake.
+        url = self.server.url.replace("http://", "https://")
+        self.assert_refused("TLS", url=url)
+
+    def test_not_an_openproject_instance(self):
+        def app(environ, start_response):
+            return Response("<html><body>Welcome to nginx</body></html>",
+                            content_type="text/html")(environ, start_response)
+
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.shutdown)
+        self.assert_refused(
+            "does not answer like an OpenProject instance",
+            url=f"http://127.0.0.1:{server.server_port}",
+        )
+
+    def test_missing_permission_is_reported(self):
+        server = self.start_emulator(self.instance, admin=False)
+        action = self.check(url=server.url)
+        message = action["params"]["message"]
+        self.assertIn("not an administrator", message)
+
+    def test_api_key_is_readable_only_by_connector_managers(self):
+        user = self.env["res.users"].create(
+            {
+                "name": "Plain employee",
+                "login": "plain-employee",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
+        )
+        backend = self.backend.with_user(user)
+        self.assertEqual(backend.name, "Demo OpenProject")
+        with self.assertRaises(Exception):
+            backend.read(["api_key"])
