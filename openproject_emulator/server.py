@@ -165,7 +165,10 @@ class EmulatorServer:
         )
         self.port = self._server.port
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="openproject-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="openproject-emulator",
+            daemon=True,
         )
         self._thread.start()
         _logger.info("OpenProject emulator listening on %s", self.url)
@@ -404,18 +407,20 @@ class EmulatorServer:
     # ---------------------------------------------------------------- auth
     def _authenticate(self, request):
         """Return (user id, anonymous?) or raise 401 like OpenProject."""
-        auth = request.authorization
         header = request.headers.get("Authorization")
         if not header:
             if self.anonymous_access:
                 return self.inst.meta["anonymous_user_id"], True
             raise self._unauthenticated()
         token = None
-        if auth is not None and auth.type == "basic" and auth.username == "apikey":
-            token = auth.password
-        elif auth is not None and auth.type == "bearer" and self.version >= (17, 0, 0):
+        scheme, _sep, credentials = header.partition(" ")
+        if scheme.lower() == "basic":
+            auth = request.authorization  # werkzeug decodes Basic credentials
+            if auth is not None and auth.username == "apikey":
+                token = auth.password
+        elif scheme.lower() == "bearer" and self.version >= (17, 0, 0):
             # API tokens as Bearer only from 17.0; before, Bearer means OAuth.
-            token = auth.token
+            token = credentials.strip()
         if token is None or not hmac.compare_digest(
             token.encode("utf-8"), self.api_key.encode("utf-8")
         ):
