@@ -104,8 +104,10 @@ class OpenProjectClient(RetryObserver):
         #: Seconds slept before each retry, in order (for tests, bench and logs).
         self.waits = []
 
+        # Passed with every request: a Session's own `verify` loses against the
+        # REQUESTS_CA_BUNDLE environment variable, a custom CA bundle must not.
+        self.verify = verify
         self.session = requests.Session()
-        self.session.verify = verify
         self.session.headers["User-Agent"] = user_agent or (
             f"connector_openproject/{__version__} "
             f"python-requests/{requests.__version__}"
@@ -184,7 +186,9 @@ class OpenProjectClient(RetryObserver):
         self.request_count += 1
         started = time.monotonic()
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout)
+            response = self.session.get(
+                url, params=params, timeout=self.timeout, verify=self.verify
+            )
         except requests.exceptions.SSLError as err:
             raise errors.TLSError(
                 message=f"TLS handshake failed: {_reason(err)}", path=path

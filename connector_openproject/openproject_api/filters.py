@@ -11,8 +11,9 @@ OpenProject are silent traps for a sync, and the helpers below make them explici
   ``work_package_filters()`` always returns a list (``[]`` at least), and sending
   ``filters=[]`` lists closed ones too.
 * ``/time_entries`` leaves running timers (``ongoing: true``, ``hours: null``) out
-  unless an ``ongoing`` filter is sent; ``time_entry_filters()`` always sends one, so
-  the choice is the caller's, not a server default that could change.
+  unless an ``ongoing`` filter is sent; ``time_entry_filters()`` always sends one
+  (finished entries by default, running timers on request), so the choice is the
+  caller's, not a server default that could change.
 """
 
 import datetime
@@ -87,20 +88,23 @@ def work_package_filters(project_id=None, since=None, extra=()):
     return result
 
 
-def time_entry_filters(project_id=None, since=None, include_running=False, extra=()):
+def time_entry_filters(project_id=None, since=None, running=False, extra=()):
     """Return the filters of a time entry listing, always with an ``ongoing`` filter.
 
     Running timers have no hours yet (``hours: null``) and change every minute, so a
-    sync normally excludes them (``ongoing = f``); ``include_running=True`` asks for
-    finished entries and running timers alike. ``since`` needs OpenProject 9+: 7.x
-    answers 400 InvalidQuery to an ``updatedAt`` filter on time entries.
+    sync lists finished entries (``running=False``: ``ongoing = f``). Sending the
+    filter explicitly keeps that choice ours rather than a server default.
+    ``running=True`` lists the running timers only (``ongoing = t``): OpenProject's
+    boolean filter takes a single value, so a caller wanting both lists twice.
+    ``since`` needs OpenProject 8.0+: 7.x answers 400 InvalidQuery to an
+    ``updatedAt`` filter on time entries.
     """
     result = []
     if project_id is not None:
         result.append(build("project", "=", [project_id]))
     if since is not None:
         result.append(updated_since(since))
-    result.append(build("ongoing", "=", ["t", "f"] if include_running else ["f"]))
+    result.append(build("ongoing", "=", [bool(running)]))
     result.extend(extra)
     return result
 

@@ -51,8 +51,8 @@ def test_time_entry_filters_state_whether_running_timers_are_wanted():
     assert filters.time_entry_filters() == [
         {"ongoing": {"operator": "=", "values": ["f"]}}
     ]
-    assert filters.time_entry_filters(include_running=True) == [
-        {"ongoing": {"operator": "=", "values": ["t", "f"]}}
+    assert filters.time_entry_filters(running=True) == [
+        {"ongoing": {"operator": "=", "values": ["t"]}}
     ]
 
 
