@@ -52,11 +52,6 @@ def test_api_key_over_basic_reads_root_and_me(emulator, api_key):
     assert client.request_count == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator defect: Bearer parsed with werkzeug's request.authorization, "
-    "which werkzeug < 2.3 leaves None for Bearer, so every Bearer token gets 401",
-)
 def test_bearer_api_token_works_from_17_and_is_refused_before(emulator, api_key):
     recent = emulator(version="17.9.0")
     assert quick_client(recent.url, api_key, auth_mode="bearer").me()["login"]
