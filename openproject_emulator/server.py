@@ -6,6 +6,8 @@ It serves read requests under ``<base_path>/api/v3`` with OpenProject's
 authentication, visibility rules, HAL errors and paging, and lets tests inject
 the failures a real installation or its proxy produces (5xx, throttling, slow or
 dropped responses, broken JSON, HTML error pages, data changing between pages).
+Where OpenProject's behaviour had to be chosen (visibility of archived projects,
+version switches, ...) the choice is listed in this package's README.md.
 """
 
 import dataclasses
