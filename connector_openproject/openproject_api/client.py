@@ -66,6 +66,9 @@ class OpenProjectClient(RetryObserver):
     Bearer token with ``auth_mode="bearer"`` (API tokens from 17.0, OAuth tokens).
     ``max_retries``, ``backoff_factor`` and ``backoff_max`` shape the retry policy
     (``retry.py``); ``page_size`` is what walks ask for, the server may clamp it.
+
+    A client is not meant to be shared between threads (its ``requests`` session and
+    counters are not locked): each job builds its own, which is cheap.
     """
 
     def __init__(

@@ -88,7 +88,9 @@ def work_package_filters(project_id=None, since=None, extra=()):
     return result
 
 
-def time_entry_filters(project_id=None, since=None, running=False, extra=()):
+def time_entry_filters(
+    project_id=None, since=None, running=False, extra=(), include_running=None
+):
     """Return the filters of a time entry listing, always with an ``ongoing`` filter.
 
     Running timers have no hours yet (``hours: null``) and change every minute, so a
@@ -96,9 +98,16 @@ def time_entry_filters(project_id=None, since=None, running=False, extra=()):
     filter explicitly keeps that choice ours rather than a server default.
     ``running=True`` lists the running timers only (``ongoing = t``): OpenProject's
     boolean filter takes a single value, so a caller wanting both lists twice.
+    ``include_running=False`` is accepted as an explicit spelling of the default;
+    ``include_running=True`` raises ``ValueError``, since no single filter lists both.
     ``since`` needs OpenProject 8.0+: 7.x answers 400 InvalidQuery to an
     ``updatedAt`` filter on time entries.
     """
+    if include_running:
+        raise ValueError(
+            "One listing cannot hold finished entries and running timers: list the "
+            "timers separately with running=True"
+        )
     result = []
     if project_id is not None:
         result.append(build("project", "=", [project_id]))

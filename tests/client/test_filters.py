@@ -54,6 +54,11 @@ def test_time_entry_filters_state_whether_running_timers_are_wanted():
     assert filters.time_entry_filters(running=True) == [
         {"ongoing": {"operator": "=", "values": ["t"]}}
     ]
+    assert filters.time_entry_filters(include_running=False) == [
+        {"ongoing": {"operator": "=", "values": ["f"]}}
+    ]
+    with pytest.raises(ValueError, match="running=True"):
+        filters.time_entry_filters(include_running=True)
 
 
 def test_split_updated_at_separates_the_keyset_bound():
