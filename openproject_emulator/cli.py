@@ -11,6 +11,7 @@ python -m openproject_emulator build-demo
 import argparse
 import inspect
 import logging
+import signal
 import sys
 import threading
 
@@ -105,6 +106,12 @@ def serve(args, stop_event=None):
         admin=not args.non_admin,
         version=args.version,
     )
+    stop_event = stop_event or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C must work even when started from a script that ignores SIGINT
+        # for background jobs; SIGTERM stops cleanly too.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_args: stop_event.set())
     server.start()
     print(f"OpenProject emulator {args.version} at {server.url}", flush=True)
     print(
@@ -113,7 +120,8 @@ def serve(args, stop_event=None):
         flush=True,
     )
     try:
-        (stop_event or threading.Event()).wait()
+        while not stop_event.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
