@@ -325,7 +325,7 @@ class OpenProjectClient(RetryObserver):
         OpenProject lists open work packages only when the parameter is absent.
         ``select`` (list or comma-separated string) always includes ``total``.
         """
-        requested_size = page_size or self.page_size
+        requested_size = self.page_size if page_size is None else page_size
         query = dict(params or {})
         query["offset"] = offset
         query["pageSize"] = requested_size

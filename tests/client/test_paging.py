@@ -299,3 +299,11 @@ def test_running_timers_are_excluded_or_listed_on_purpose(
         if e["id"] == running_id
     ]
     assert listed["ongoing"] is True and listed["hours"] is None
+
+
+def test_page_size_zero_asks_for_the_total_only(emulator, api_key, big_instance):
+    server = emulator(big_instance)
+    client = client_for(server, api_key)
+    page = client.get_page("users", page_size=0)
+    assert page.elements == [] and page.total > 0
+    assert server.request_log[-1].query["pageSize"] == "0"
