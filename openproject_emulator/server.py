@@ -261,8 +261,7 @@ class EmulatorServer:
     def _wsgi(self, environ, start_response):
         request = Request(environ)
         response, record = self._dispatch(request, environ)
-        if record is not None:
-            self.request_log.append(record)
+        self.request_log.append(record)
         return response(environ, start_response)
 
     def _dispatch(self, request, environ):
@@ -271,7 +270,12 @@ class EmulatorServer:
         if not path.startswith(base + "/api/v3") or (
             len(path) > len(base) + 7 and path[len(base) + 7] != "/"
         ):
-            return self._non_api(request), None
+            response = self._non_api(request)
+            rel = path[len(base) :] if path.startswith(base + "/") else path
+            record = RequestRecord(
+                request.method, rel, request.args.to_dict(), response.status_code
+            )
+            return response, record
         rel = path[len(base) :]
         fault = self._take_fault(rel)
         kind = fault.kind if fault else None

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import pytest
 import requests
-from conftest import API_KEY, Api, ids
+from emulator_helpers import API_KEY, Api, ids
 
 
 def test_basic_auth_with_apikey_user(api):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 import requests
-from conftest import Api, ids
+from emulator_helpers import Api, ids
 
 
 def test_injected_500_is_a_hal_error_then_service_resumes(server):

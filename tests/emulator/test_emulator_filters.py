@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import ids
+from emulator_helpers import ids
 
 
 def _visible_wps(inst):

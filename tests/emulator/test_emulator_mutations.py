@@ -5,7 +5,7 @@
 import datetime as dt
 
 import pytest
-from conftest import ids
+from emulator_helpers import ids
 
 
 @pytest.fixture

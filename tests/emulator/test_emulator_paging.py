@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from urllib.parse import parse_qs, urlsplit
 
-from conftest import ids
+from emulator_helpers import Api, ids
 
 
 def _query(href):
@@ -34,16 +34,12 @@ def test_offset_zero_or_negative_means_first_page(api):
 
 
 def test_page_size_above_maximum_is_clamped_silently(make_server):
-    from conftest import Api
-
     api = Api(make_server(max_page_size=7))
     body = api.get("work_packages", filters=[], pageSize=500)
     assert body["pageSize"] == 7 and body["count"] == 7
 
 
 def test_page_size_minus_one_means_maximum(make_server):
-    from conftest import Api
-
     api = Api(make_server(max_page_size=30))
     body = api.get("work_packages", filters=[], pageSize=-1)
     assert body["pageSize"] == 30 and body["count"] == 30

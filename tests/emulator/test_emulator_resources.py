@@ -3,7 +3,7 @@
 """HAL shapes compared with the OpenProject example payloads."""
 
 import pytest
-from conftest import Api
+from emulator_helpers import Api
 
 
 def _wp_by_subject(inst, subject):
@@ -203,5 +203,7 @@ def test_request_log_records_path_query_and_status(server):
         ("GET", "/api/v3/work_packages/999999", 404),
     ]
     assert log[0].query == {"pageSize": "2"}
+    api.session.get(f"{server.url}/")
+    assert (log[-1].path, log[-1].status) == ("/", 200)
     server.clear_log()
     assert server.request_log == []
