@@ -150,9 +150,7 @@ class OpenProjectClient(RetryObserver):
     def waiting(self, seconds, reason):
         self.waits.append(seconds)
         if seconds >= 1:
-            _logger.info(
-                "OpenProject asked to wait: sleeping %.1f s (%s)", seconds, reason
-            )
+            _logger.info("Waiting %.1f s before retrying (%s)", seconds, reason)
 
     # URLs and single requests ----------------------------------------------------
 
