@@ -50,6 +50,10 @@ priorities
     id, name, position, color, is_default, is_active
 time_entry_activities
     id, name, position, is_default, active
+api_overrides (optional, on work packages and time entries)
+    Raw API properties served in place of the rendered ones (``_links`` entries
+    replaced one by one): a record as a faulty server or proxy sends it, which the
+    store itself cannot hold (an unparseable duration, a link to a missing status).
 meta
     instance_name, api_user_id (the user the API key belongs to), deleted_user_id,
     anonymous_user_id

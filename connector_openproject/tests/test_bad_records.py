@@ -37,9 +37,11 @@ class TestBadRecords(OpenProjectCase):
     def test_bad_records_fail_alone_and_the_others_land(self):
         bad_duration, bad_status, bad_project = self.pick_work_packages(3)
         wps = self.instance.work_packages
-        wps[bad_duration]["_api_overrides"] = {"estimatedTime": "P1X2Y"}
-        wps[bad_status]["status_id"] = 9999
-        wps[bad_project]["_api_overrides"] = {
+        wps[bad_duration]["api_overrides"] = {"estimatedTime": "P1X2Y"}
+        wps[bad_status]["api_overrides"] = {
+            "_links": {"status": {"href": "/api/v3/statuses/9999", "title": "Ghost"}}
+        }
+        wps[bad_project]["api_overrides"] = {
             "_links": {"project": {"href": "/api/v3/projects/9999", "title": "Gone"}}
         }
         self.sync()
@@ -57,10 +59,10 @@ class TestBadRecords(OpenProjectCase):
     def test_fixing_the_record_heals_it_on_the_next_sync(self):
         (bad_duration,) = self.pick_work_packages(1)
         wp = self.instance.work_packages[bad_duration]
-        wp["_api_overrides"] = {"estimatedTime": "not a duration"}
+        wp["api_overrides"] = {"estimatedTime": "not a duration"}
         self.sync()
         self.assertFalse(self.binding("openproject.project.task", bad_duration))
-        del wp["_api_overrides"]
+        del wp["api_overrides"]
         self.instance.update_work_package(bad_duration, subject="Fixed in OpenProject")
         self.sync()
         task = self.binding("openproject.project.task", bad_duration)

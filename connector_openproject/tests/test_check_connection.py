@@ -6,7 +6,7 @@ import threading
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import OpenProjectCase
@@ -47,9 +47,7 @@ class TestCheckConnection(OpenProjectCase):
         self.assert_refused("refused the API key", api_key="wrong-key")
 
     def test_unreachable_host(self):
-        self.assert_refused(
-            "cannot be reached", url=f"http://127.0.0.1:{free_port()}"
-        )
+        self.assert_refused("cannot be reached", url=f"http://127.0.0.1:{free_port()}")
 
     def test_tls_failure(self):
         # Speaking TLS to a plain HTTP server fails the handshake.
@@ -58,8 +56,9 @@ class TestCheckConnection(OpenProjectCase):
 
     def test_not_an_openproject_instance(self):
         def app(environ, start_response):
-            return Response("<html><body>Welcome to nginx</body></html>",
-                            content_type="text/html")(environ, start_response)
+            return Response(
+                "<html><body>Welcome to nginx</body></html>", content_type="text/html"
+            )(environ, start_response)
 
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -86,5 +85,5 @@ class TestCheckConnection(OpenProjectCase):
         )
         backend = self.backend.with_user(user)
         self.assertEqual(backend.name, "Demo OpenProject")
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             backend.read(["api_key"])

@@ -41,7 +41,9 @@ class TestFullImport(OpenProjectCase):
 
     def test_every_project_is_bound_with_its_state(self):
         bindings = self.bindings("openproject.project.project")
-        self.assertEqual(set(bindings.mapped("external_id")), set(self.instance.projects))
+        self.assertEqual(
+            set(bindings.mapped("external_id")), set(self.instance.projects)
+        )
         for binding in bindings:
             project = self.instance.projects[binding.external_id]
             self.assertEqual(binding.name, project["name"])
@@ -50,7 +52,9 @@ class TestFullImport(OpenProjectCase):
             self.assertEqual(binding.parent_external_id, project["parent_id"] or 0)
             self.assertTrue(binding.sync, "new projects sync by default")
             odoo_project = binding.odoo_id
-            self.assertTrue(odoo_project, f"project {project['name']} has no Odoo project")
+            self.assertTrue(
+                odoo_project, f"project {project['name']} has no Odoo project"
+            )
             self.assertEqual(odoo_project.name, project["name"])
             self.assertEqual(odoo_project.active, project["active"])
             self.assertEqual(odoo_project.company_id, self.backend.company_id)
@@ -66,7 +70,9 @@ class TestFullImport(OpenProjectCase):
 
     def test_statuses_become_stages(self):
         bindings = self.bindings("openproject.project.task.type")
-        self.assertEqual(set(bindings.mapped("external_id")), set(self.instance.statuses))
+        self.assertEqual(
+            set(bindings.mapped("external_id")), set(self.instance.statuses)
+        )
         for binding in bindings:
             status = self.instance.statuses[binding.external_id]
             self.assertEqual(binding.name, status["name"])
@@ -249,7 +255,9 @@ class TestFullImport(OpenProjectCase):
         running = [e for e in self.instance.time_entries.values() if e["ongoing"]]
         self.assertTrue(running, "the demo instance has a running timer")
         for entry in running:
-            self.assertFalse(self.binding("openproject.account.analytic.line", entry["id"]))
+            self.assertFalse(
+                self.binding("openproject.account.analytic.line", entry["id"])
+            )
 
     def test_backend_reports_the_last_sync(self):
         backend = self.backend
@@ -280,13 +288,16 @@ class TestFullImport(OpenProjectCase):
             )
         }
         users = self.env["res.users"].with_context(active_test=False).search_count([])
-        employees = self.env["hr.employee"].with_context(active_test=False).search_count([])
+        employees = (
+            self.env["hr.employee"].with_context(active_test=False).search_count([])
+        )
         outcome = self.sync()
         self.assertFalse(outcome["failed"])
         for model, count in counts.items():
             self.assertEqual(len(self.bindings(model)), count, model)
         self.assertEqual(
-            self.env["res.users"].with_context(active_test=False).search_count([]), users
+            self.env["res.users"].with_context(active_test=False).search_count([]),
+            users,
         )
         self.assertEqual(
             self.env["hr.employee"].with_context(active_test=False).search_count([]),

@@ -90,9 +90,7 @@ class TestJobs(OpenProjectCase):
             "openproject.project.task.type",
         ):
             for method in ("import_record", "import_records"):
-                function = Function.search(
-                    [("name", "=", f"<{model}>.{method}")]
-                )
+                function = Function.search([("name", "=", f"<{model}>.{method}")])
                 self.assertEqual(function.channel, "root.openproject", model)
                 self.assertTrue(function.retry_pattern)
 

@@ -27,7 +27,9 @@ class TestProjectSettings(OpenProjectCase):
     def test_projects_are_listed_but_unsynced_ones_get_nothing(self):
         self.sync()
         bindings = self.bindings("openproject.project.project")
-        self.assertEqual(set(bindings.mapped("external_id")), set(self.instance.projects))
+        self.assertEqual(
+            set(bindings.mapped("external_id")), set(self.instance.projects)
+        )
         self.assertFalse(bindings.filtered("sync"))
         self.assertFalse(bindings.odoo_id)
         self.assertFalse(self.bindings("openproject.project.task"))
@@ -65,16 +67,18 @@ class TestProjectSettings(OpenProjectCase):
             self.sync()
             messages = self.bindings("openproject.mail.message")
             expected = (
-                {} if wanted == "none" else
-                expected_activities(self.instance, wp_ids, wanted)
+                {}
+                if wanted == "none"
+                else expected_activities(self.instance, wp_ids, wanted)
             )
             if wanted == "updates":
                 # Comments imported under the previous filter stay: a filter
                 # says what to import, it does not delete history.
-                expected = {**expected, **expected_activities(self.instance, wp_ids, "comments")}
-            self.assertEqual(
-                set(messages.mapped("external_id")), set(expected), wanted
-            )
+                expected = {
+                    **expected,
+                    **expected_activities(self.instance, wp_ids, "comments"),
+                }
+            self.assertEqual(set(messages.mapped("external_id")), set(expected), wanted)
 
     def test_time_entries_setting(self):
         self.sync()
@@ -93,7 +97,9 @@ class TestProjectSettings(OpenProjectCase):
         }
         self.assertTrue(entries)
         self.assertEqual(
-            set(self.bindings("openproject.account.analytic.line").mapped("external_id")),
+            set(
+                self.bindings("openproject.account.analytic.line").mapped("external_id")
+            ),
             entries,
         )
 
