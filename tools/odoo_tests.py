@@ -327,6 +327,10 @@ def run(args, cluster):
     )
     if args.keep:
         print(f"kept: config {config_path}, database {db_name}")
+        shell = odoo_common.odoo_command(
+            odoo_install, config_path, "shell", "-d", db_name
+        )
+        print(f"  odoo shell: {shlex.join(shell)}")
         if cluster is not None:
             print(cluster.describe())
     else:
