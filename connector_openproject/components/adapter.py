@@ -126,7 +126,9 @@ class OpenProjectUserAdapter(Component):
         ``/users`` needs an administrator (or the manage users permission);
         the caller falls back to :meth:`iter_principal_pages`.
         """
-        with self._handle_errors("Listing users", passthrough=(errors.MissingPermission,)):
+        with self._handle_errors(
+            "Listing users", passthrough=(errors.MissingPermission,)
+        ):
             for page in self.client.iter_pages("users"):
                 yield [compact_record(record) for record in page]
 
@@ -158,7 +160,11 @@ class OpenProjectWorkPackageAdapter(Component):
         The filters are always explicit: without them OpenProject lists open
         work packages only, and closed ones would never reach Odoo.
         """
-        project_filters = filters.work_package_filters(since=since)
+        # The project filter keeps subprojects' work packages out: they are
+        # listed (and imported) with their own project.
+        project_filters = filters.work_package_filters(
+            project_id=project_id, since=since
+        )
         return self.iter_pages(
             path=f"projects/{int(project_id)}/work_packages",
             filters=project_filters,

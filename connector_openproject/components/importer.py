@@ -225,11 +225,10 @@ class OpenProjectPageImporter(AbstractComponent):
                 self._report_skip(record, importer.skip_reason)
             if result != SKIPPED or (force and not importer.skip_reason):
                 imported.append(external_id)
-        self._after_page(imported, force)
+        self._after_page(records, imported, force)
         self.backend_record._record_sync_event(self.model._name, counts)
         _logger.info(
-            "OpenProject %s page of %s: %s created, %s updated, %s skipped, "
-            "%s failed",
+            "OpenProject %s page of %s: %s created, %s updated, %s skipped, %s failed",
             self.backend_record.name,
             self.model._name,
             counts[CREATED],
@@ -240,8 +239,10 @@ class OpenProjectPageImporter(AbstractComponent):
         return counts
 
     def _report_failure(self, record, err):
-        message = str(err) if isinstance(err, (MappingError, FailedJobError)) else (
-            f"{record_label(record)} could not be imported: {err}"
+        message = (
+            str(err)
+            if isinstance(err, (MappingError, FailedJobError))
+            else (f"{record_label(record)} could not be imported: {err}")
         )
         if record_label(record) not in message:
             message = f"{record_label(record)}: {message}"
@@ -262,7 +263,7 @@ class OpenProjectPageImporter(AbstractComponent):
             message=f"{record_label(record)} skipped: {reason}",
         )
 
-    def _after_page(self, imported_ids, force):
+    def _after_page(self, records, imported_ids, force):
         return
 
 
@@ -282,11 +283,25 @@ class WorkPackagePageImporter(Component):
     _inherit = "openproject.page.importer"
     _apply_on = "openproject.project.task"
 
-    def _after_page(self, imported_ids, force):
-        """Activities of the work packages this page changed, in their own job."""
-        if imported_ids:
+    def _after_page(self, records, imported_ids, force):
+        """Activities of the page's work packages that need them, in one job.
+
+        A task's activities are behind when they were last imported for an
+        older version of the work package than the task holds. That covers the
+        work packages this page changed and those imported earlier as another
+        one's parent, whose activities no page has fetched yet.
+        """
+        bindings = self.binder.to_internal_many(record["id"] for record in records)
+        behind = [
+            external_id
+            for external_id, binding in bindings.items()
+            if force
+            or external_id in imported_ids
+            or binding.activities_synced_at != binding.openproject_updated_at
+        ]
+        if behind:
             self.env["openproject.mail.message"].delayed_import_activities(
-                self.backend_record, imported_ids, force=force
+                self.backend_record, sorted(behind), force=force
             )
 
 
@@ -364,9 +379,14 @@ class UserImporter(Component):
         return self.binder.to_internal(external_id)
 
     def _is_uptodate(self, binding, record):
-        if binding and not binding.odoo_id and binding.principal_type in (
-            "user",
-            "deleted",
+        if (
+            binding
+            and not binding.odoo_id
+            and binding.principal_type
+            in (
+                "user",
+                "deleted",
+            )
         ):
             return False
         return super()._is_uptodate(binding, record)
@@ -422,8 +442,7 @@ class UserImporter(Component):
             # ilike matches case-insensitively but treats _ and % as
             # wildcards: keep the exact (case-folded) matches only.
             candidates = Users.search([("email", "=ilike", email)]).filtered(
-                lambda u: (u.email or "").strip().casefold()
-                == email.strip().casefold()
+                lambda u: (u.email or "").strip().casefold() == email.strip().casefold()
             )
             if len(candidates) == 1:
                 return candidates
@@ -447,8 +466,10 @@ class UserImporter(Component):
 
     def _create_odoo_user(self, vals):
         company = self.backend_record.company_id
-        login = vals.get("login") or vals.get("email") or (
-            f"openproject-{self.backend_record.id}-{self.external_id}"
+        login = (
+            vals.get("login")
+            or vals.get("email")
+            or (f"openproject-{self.backend_record.id}-{self.external_id}")
         )
         return (
             self.env["res.users"]
@@ -583,9 +604,7 @@ class WorkPackageImporter(Component):
         if not project_binding.odoo_id:
             self.component(
                 usage="record.importer", model_name="openproject.project.project"
-            ).ensure_odoo_project(
-                project_binding, {"description": None}
-            )
+            ).ensure_odoo_project(project_binding, {"description": None})
         self._project = project_binding
         return None
 
@@ -597,7 +616,15 @@ class WorkPackageImporter(Component):
     def _import_dependencies(self, record):
         status = values.link_ref(record, "status")
         if status:
-            self._import_dependency(status[1], "openproject.project.task.type")
+            try:
+                self._import_dependency(status[1], "openproject.project.task.type")
+            except IDMissingInBackend as err:
+                raise MappingError(
+                    f"{record_label(record)}: its status {status[1]} "
+                    f"({values.link_title(record, 'status') or 'no name'}) does not "
+                    "exist in OpenProject. Give the work package an existing status; "
+                    "the next sync imports it."
+                ) from err
         import_user_link(self, record, "assignee")
         parent = values.link_ref(record, "parent")
         if parent:
@@ -659,7 +686,9 @@ class TimeEntryImporter(Component):
             )
         task = self._task(record)
         project = task.project_id if task else project_binding.odoo_id
-        employee = self._employee(user, project.company_id or self.backend_record.company_id)
+        employee = self._employee(
+            user, project.company_id or self.backend_record.company_id
+        )
         self._targets = {
             "project": project,
             "task": task,
@@ -695,7 +724,9 @@ class TimeEntryImporter(Component):
         if not work_package_id:
             return self.env["project.task"]
         try:
-            binding = self._import_dependency(work_package_id, "openproject.project.task")
+            binding = self._import_dependency(
+                work_package_id, "openproject.project.task"
+            )
         except IDMissingInBackend:
             return self.env["project.task"]
         return binding.odoo_id if binding else self.env["project.task"]
@@ -813,7 +844,9 @@ class ActivitiesImporter(Component):
         self.backend_record._record_sync_event(self.model._name, counts)
         return counts
 
-    def _import_work_package(self, work_package_id, task_binding, wanted, force, counts):
+    def _import_work_package(
+        self, work_package_id, task_binding, wanted, force, counts
+    ):
         activities = self.backend_adapter.list_for_work_package(work_package_id)
         self.work.work_package_id = work_package_id
         existing = self.binder.to_internal_many(a["id"] for a in activities)
@@ -830,12 +863,11 @@ class ActivitiesImporter(Component):
                 binding=existing.get(int(activity["id"])),
             )
             counts[result] += 1
-        task_binding.with_context(**IMPORT_CONTEXT).activities_synced_at = (
-            task_binding.openproject_updated_at
-        )
+        task_binding.with_context(
+            **IMPORT_CONTEXT
+        ).activities_synced_at = task_binding.openproject_updated_at
 
 
 def _activity_kind(activity):
     comment = (values.formattable_raw(activity.get("comment")) or "").strip()
     return "comment" if comment else "update"
-

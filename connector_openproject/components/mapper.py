@@ -11,6 +11,7 @@ from datetime import datetime, time
 from markupsafe import Markup, escape
 
 from odoo import fields, tools
+from odoo.tools.mail import generate_tracking_message_id
 
 from odoo.addons.component.core import AbstractComponent, Component
 from odoo.addons.connector.components.mapper import mapping, only_create
@@ -18,10 +19,22 @@ from odoo.addons.connector.exception import MappingError
 
 from ..openproject_api import values
 
+RESOURCE_NAMES = {
+    "WorkPackage": "work package",
+    "TimeEntry": "time entry",
+    "Activity": "activity",
+    "Activity::Comment": "comment",
+    "Project": "project",
+    "User": "user",
+    "Group": "group",
+    "PlaceholderUser": "placeholder user",
+    "Status": "status",
+}
+
 
 def record_label(record):
     """How a record is named in messages: its kind, id and name or subject."""
-    kind = (record.get("_type") or "record").replace("::", " ")
+    kind = RESOURCE_NAMES.get(record.get("_type"), "record")
     name = record.get("subject") or record.get("name") or ""
     label = f"OpenProject {kind} {record.get('id')}"
     return f"{label} ({name})" if name else label
@@ -111,7 +124,11 @@ class UserMapper(Component):
 def principal_type(record):
     """user, group, placeholder or deleted, from a principal's representation."""
     kind = record.get("_type") or "User"
-    if kind == "DeletedUser" or record.get("status") == "builtin":
+    if values.is_deleted_user(record) or record.get("status") == "builtin":
+        return "deleted"
+    # From 8.0 the built-in deleted user is rendered as a plain User; where
+    # logins are disclosed (an administrator's key) it is the one without.
+    if kind == "User" and "login" in record and not record["login"]:
         return "deleted"
     if kind == "Group":
         return "group"
@@ -156,7 +173,9 @@ class WorkPackageMapper(Component):
     def basics(self, record):
         return {
             "name": record.get("subject") or f"Work package {record['id']}",
-            "display_id": str(record["displayId"]) if record.get("displayId") else False,
+            "display_id": str(record["displayId"])
+            if record.get("displayId")
+            else False,
             "lock_version": int(record.get("lockVersion") or 0),
         }
 
@@ -201,9 +220,9 @@ class WorkPackageMapper(Component):
             if binding.principal_type == "user" and binding.odoo_id:
                 user_ids = binding.odoo_id.ids
             elif binding.principal_type in ("group", "placeholder"):
-                kind = dict(
-                    binding._fields["principal_type"].selection
-                )[binding.principal_type]
+                kind = dict(binding._fields["principal_type"].selection)[
+                    binding.principal_type
+                ]
                 note = f"{kind}: {binding.name or title}"
             elif not binding.odoo_id:
                 note = title or f"User {ref[1]}"
@@ -248,7 +267,9 @@ class WorkPackageMapper(Component):
     def priority(self, record):
         ref = self._link(record, "priority")
         high = {
-            int(i) for i in (self.backend_record.high_priority_ids or "").split(",") if i
+            int(i)
+            for i in (self.backend_record.high_priority_ids or "").split(",")
+            if i
         }
         return {"priority": "1" if ref and ref[1] in high else "0"}
 
@@ -298,7 +319,8 @@ class ActivityMapper(Component):
     def body(self, record):
         comment = values.formattable_html(record.get("comment"))
         details = [
-            values.formattable_html(detail) or escape(values.formattable_raw(detail) or "")
+            values.formattable_html(detail)
+            or escape(values.formattable_raw(detail) or "")
             for detail in record.get("details") or []
         ]
         body = Markup(comment or "")
@@ -315,7 +337,8 @@ class ActivityMapper(Component):
         author = self.options.author_partner
         created = self._parse(record, "createdAt", values.parse_datetime, "date")
         email_from = (
-            tools.formataddr((author.name, author.email)) if author and author.email
+            tools.formataddr((author.name, author.email))
+            if author and author.email
             else (author.name if author else False)
         )
         subtype = self.env.ref(
@@ -340,7 +363,7 @@ class ActivityMapper(Component):
     @only_create
     @mapping
     def message_id(self, record):
-        return {"message_id": tools.generate_tracking_message_id("openproject")}
+        return {"message_id": generate_tracking_message_id("openproject")}
 
 
 def activity_type(record):

@@ -55,7 +55,7 @@ class BackendSynchronizer(Component):
                 channel=CHANNEL,
                 identity_key=identity_exact,
                 description=f"Sync OpenProject project {project.name}",
-            ).sync_work_packages()
+            ).import_work_packages()
         _logger.info(
             "OpenProject %s: shared collections imported, %s projects queued",
             backend.name,
@@ -92,9 +92,7 @@ class BackendSynchronizer(Component):
                 "principals it can see instead",
                 self.backend_record.name,
             )
-            self._import_pages(
-                "openproject.res.users", adapter.iter_principal_pages()
-            )
+            self._import_pages("openproject.res.users", adapter.iter_principal_pages())
 
 
 class ProjectSynchronizer(Component):
@@ -146,7 +144,7 @@ class ProjectSynchronizer(Component):
             tail.delay()
         return len(page_jobs)
 
-    def sync_work_packages(self):
+    def import_work_packages(self):
         binding = self.project_binding
         checkpoint = self._checkpoint("work_packages")
         force = binding.resync_needed
@@ -157,7 +155,7 @@ class ProjectSynchronizer(Component):
         time_entries = binding.delayable(
             channel=CHANNEL,
             description=f"Sync time entries of OpenProject project {binding.name}",
-        ).sync_time_entries()
+        ).import_time_entries()
         count = self._queue_pages(pages, "work_packages", force, then=time_entries)
         _logger.info(
             "OpenProject project %s: %s pages of work packages queued (since %s)",
@@ -166,7 +164,7 @@ class ProjectSynchronizer(Component):
             since,
         )
 
-    def sync_time_entries(self):
+    def import_time_entries(self):
         binding = self.project_binding
         if not binding.sync_time_entries:
             return

@@ -41,7 +41,7 @@ class AccountAnalyticLine(models.Model):
         "openproject.account.analytic.line", "odoo_id", string="OpenProject Bindings"
     )
     openproject_external_id = fields.Integer(
-        string="OpenProject ID", compute="_compute_openproject_link"
+        string="Time entry ID", compute="_compute_openproject_link"
     )
     openproject_activity = fields.Char(
         string="OpenProject activity", compute="_compute_openproject_link"
@@ -56,4 +56,4 @@ class AccountAnalyticLine(models.Model):
             binding = line.openproject_bind_ids[:1]
             line.openproject_external_id = binding.external_id
             line.openproject_activity = binding.openproject_activity
-            line.openproject_url = binding.openproject_url() if binding else False
+            line.openproject_url = binding._openproject_web_url() if binding else False

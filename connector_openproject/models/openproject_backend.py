@@ -83,15 +83,11 @@ class OpenProjectBackend(models.Model):
     )
     # Defaults given to the projects a sync discovers.
     default_project_sync = fields.Boolean(string="Sync new projects", default=True)
-    default_sync_description = fields.Boolean(
-        string="Sync descriptions", default=True
-    )
+    default_sync_description = fields.Boolean(string="Sync descriptions", default=True)
     default_activity_filter = fields.Selection(
         ACTIVITY_FILTERS, string="Activities to sync", default="all", required=True
     )
-    default_sync_time_entries = fields.Boolean(
-        string="Sync time entries", default=True
-    )
+    default_sync_time_entries = fields.Boolean(string="Sync time entries", default=True)
     # What the instance told at the last check or sync.
     openproject_version = fields.Char(readonly=True)
     openproject_user = fields.Char(string="Connected as", readonly=True)
@@ -136,7 +132,9 @@ class OpenProjectBackend(models.Model):
 
     @api.depends("sync_run")
     def _compute_last_sync_counts(self):
-        Event = self.env["openproject.sync.event"]
+        # Events are the connector managers' to read; the counts are shown to
+        # whoever may read the backend.
+        Event = self.env["openproject.sync.event"].sudo()
         for backend in self:
             events = Event.browse()
             totals = dict.fromkeys(("created", "updated", "skipped", "failed"), 0)
@@ -151,7 +149,7 @@ class OpenProjectBackend(models.Model):
             backend.last_sync_updated = totals["updated"]
             backend.last_sync_skipped = totals["skipped"]
             backend.last_sync_failed = totals["failed"]
-            backend.last_sync_event_ids = events.filtered("message")
+            backend.last_sync_event_ids = events.filtered("message").with_env(self.env)
 
     def _compute_counts(self):
         for backend in self:
@@ -165,12 +163,8 @@ class OpenProjectBackend(models.Model):
             backend.timesheet_count = self.env[
                 "openproject.account.analytic.line"
             ].search_count(domain)
-            backend.user_count = self.env["openproject.res.users"].search_count(
-                domain
-            )
-            backend.job_count = self.env["queue.job"].search_count(
-                self._job_domain()
-            )
+            backend.user_count = self.env["openproject.res.users"].search_count(domain)
+            backend.job_count = self.env["queue.job"].search_count(self._job_domain())
 
     def _job_domain(self):
         return [("channel", "=like", "root.openproject%")]
@@ -292,19 +286,21 @@ class OpenProjectBackend(models.Model):
                 )
             )
         version = root.get("coreVersion") or ""
-        user = me.get("name") or me.get("login") or ""
-        self.sudo().write({"openproject_version": version, "openproject_user": user})
-        return version, user
+        user_name = me.get("name") or me.get("login") or ""
+        self.sudo().write(
+            {"openproject_version": version, "openproject_user": user_name}
+        )
+        return version, user_name
 
     def action_check_connection(self):
         self.ensure_one()
         # A person is waiting: one quick retry, not the jobs' patient back-off.
         client = self._get_client(max_retries=1, backoff_factor=0.2)
-        version, user = self._check_instance(client)
+        version, user_name = self._check_instance(client)
         message = _(
-            "OpenProject %(version)s, connected as %(user)s.",
+            "OpenProject %(version)s, connected as %(user_name)s.",
             version=version or _("(version not disclosed)"),
-            user=user,
+            user_name=user_name,
         )
         try:
             client.get_page("users", page_size=0)
@@ -343,8 +339,7 @@ class OpenProjectBackend(models.Model):
             "params": {
                 "title": _("OpenProject sync queued"),
                 "message": _(
-                    "The import runs in the background; its jobs are listed "
-                    "under Jobs."
+                    "The import runs in the background; its jobs are listed under Jobs."
                 ),
                 "type": "info",
                 "sticky": False,

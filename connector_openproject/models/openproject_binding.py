@@ -6,8 +6,6 @@ from odoo import api, fields, models
 
 from odoo.addons.queue_job.job import identity_exact
 
-from ..openproject_api import values
-
 _logger = logging.getLogger(__name__)
 
 
@@ -82,7 +80,7 @@ class OpenProjectBinding(models.AbstractModel):
             **job_options,
         ).import_record(backend, external_id, force=force)
 
-    def openproject_url(self):
+    def _openproject_web_url(self):
         """The URL of the record in OpenProject's web interface."""
         self.ensure_one()
         return self.backend_id.web_url(self._openproject_record_path())

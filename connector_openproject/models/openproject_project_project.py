@@ -71,13 +71,17 @@ class OpenProjectProjectProject(models.Model):
 
     def _compute_parent_id(self):
         for binding in self:
-            binding.parent_id = self.search(
-                [
-                    ("backend_id", "=", binding.backend_id.id),
-                    ("external_id", "=", binding.parent_external_id),
-                ],
-                limit=1,
-            ) if binding.parent_external_id else False
+            binding.parent_id = (
+                self.search(
+                    [
+                        ("backend_id", "=", binding.backend_id.id),
+                        ("external_id", "=", binding.parent_external_id),
+                    ],
+                    limit=1,
+                )
+                if binding.parent_external_id
+                else False
+            )
 
     @api.model
     def _openproject_path(self, external_id):
@@ -104,25 +108,25 @@ class OpenProjectProjectProject(models.Model):
                 channel="root.openproject",
                 identity_key=identity_exact,
                 description=_("Sync OpenProject project %(name)s", name=binding.name),
-            ).sync_work_packages()
+            ).import_work_packages()
         return True
 
-    def sync_work_packages(self):
+    def import_work_packages(self):
         """Job: list the project's changed work packages, one job per page."""
         self.ensure_one()
         with self.backend_id.work_on(
             "openproject.project.task", project_binding=self
         ) as work:
-            work.component(usage="project.synchronizer").sync_work_packages()
+            work.component(usage="project.synchronizer").import_work_packages()
         return True
 
-    def sync_time_entries(self):
+    def import_time_entries(self):
         """Job: list the project's changed time entries, one job per page."""
         self.ensure_one()
         with self.backend_id.work_on(
             "openproject.account.analytic.line", project_binding=self
         ) as work:
-            work.component(usage="project.synchronizer").sync_time_entries()
+            work.component(usage="project.synchronizer").import_time_entries()
         return True
 
     def finish_sync(self, kind, newest_updated_at=None):
@@ -156,4 +160,6 @@ class ProjectProject(models.Model):
         for project in self:
             binding = project.openproject_bind_ids[:1]
             project.openproject_external_id = binding.external_id
-            project.openproject_url = binding.openproject_url() if binding else False
+            project.openproject_url = (
+                binding._openproject_web_url() if binding else False
+            )

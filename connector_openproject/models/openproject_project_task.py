@@ -48,10 +48,10 @@ class ProjectTask(models.Model):
         "openproject.project.task", "odoo_id", string="OpenProject Bindings"
     )
     openproject_external_id = fields.Integer(
-        string="OpenProject ID", compute="_compute_openproject_link"
+        string="Work package ID", compute="_compute_openproject_link"
     )
     openproject_display_id = fields.Char(
-        string="OpenProject display ID", compute="_compute_openproject_link"
+        string="Work package display ID", compute="_compute_openproject_link"
     )
     openproject_url = fields.Char(
         string="OpenProject", compute="_compute_openproject_link"
@@ -65,4 +65,4 @@ class ProjectTask(models.Model):
             task.openproject_display_id = binding.display_id or (
                 binding and str(binding.external_id)
             )
-            task.openproject_url = binding.openproject_url() if binding else False
+            task.openproject_url = binding._openproject_web_url() if binding else False

@@ -44,6 +44,13 @@ class OpenProjectResUsers(models.Model):
     def _openproject_path(self, external_id):
         return f"/users/{external_id}"
 
+    def write(self, vals):
+        # A user mapped by hand is the manager's choice: the sync no longer
+        # archives or restores it when the OpenProject user is (un)locked.
+        if "odoo_id" in vals and not self.env.context.get("openproject_importing"):
+            vals = dict(vals, created_by_connector=False)
+        return super().write(vals)
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"

@@ -62,7 +62,11 @@ class OpenProjectSyncCheckpoint(models.Model):
         domain = [
             ("backend_id", "=", backend.id),
             ("kind", "=", kind),
-            ("project_binding_id", "=", project_binding.id if project_binding else False),
+            (
+                "project_binding_id",
+                "=",
+                project_binding.id if project_binding else False,
+            ),
         ]
         checkpoint = self.search(domain, limit=1)
         if not checkpoint:

@@ -19,8 +19,10 @@ class QueueJob(models.Model):
             return None
         path = ""
         model = self.env[self.model_name]
-        if len(args) > 1 and isinstance(args[1], int) and "_openproject_path" in dir(
-            model
+        if (
+            len(args) > 1
+            and isinstance(args[1], int)
+            and "_openproject_path" in dir(model)
         ):
             path = model._openproject_path(args[1])
         return {
