@@ -214,6 +214,12 @@ class EmulatorServer:
         with self._fault_lock:
             self._faults.append(_Fault(kind, count, dict(opts)))
 
+    def clear_faults(self):
+        """Forget the injected faults not used yet and the random fault rates."""
+        with self._fault_lock:
+            self._faults.clear()
+            self._rates = {}
+
     def set_fault_rates(
         self,
         error_500=0.0,

@@ -54,6 +54,28 @@ def _same_value(record, name, new):
     return (current or False) == (new or False)
 
 
+def line_is_locked(line):
+    """Whether Odoo forbids the sync to change or remove a timesheet line.
+
+    A line validated by a timesheet approver (the ``validated`` flag of the
+    timesheet approval module) or invoiced (``timesheet_invoice_id`` of
+    sale_timesheet) is the company's record of what was billed.
+    """
+    if "validated" in line._fields and line.validated:
+        return True
+    if "timesheet_invoice_id" in line._fields and line.timesheet_invoice_id:
+        return True
+    return False
+
+
+def archive_task(binding, note):
+    """Archive a task OpenProject no longer shows here, saying why in its chatter."""
+    task = binding.odoo_id.with_context(**IMPORT_CONTEXT)
+    if task.active:
+        task.write({"active": False})
+    task.message_post(body=note, subtype_xmlid="mail.mt_note")
+
+
 class OpenProjectRecordImporter(AbstractComponent):
     """Import one OpenProject record: dependencies first, then map and write."""
 
@@ -427,6 +449,24 @@ class UserImporter(Component):
             return False, False
         user = self._match(vals.get("login"), vals.get("email"))
         if user:
+            taken = self.model.search(
+                [
+                    ("backend_id", "=", self.backend_record.id),
+                    ("odoo_id", "=", user.id),
+                    ("external_id", "!=", self.external_id),
+                ],
+                limit=1,
+            )
+            if taken:
+                # Two OpenProject users for one Odoo user would merge their
+                # work: leave this one unlinked and say so.
+                self.skip_reason = (
+                    f"it matches Odoo user {user.login}, which is already linked "
+                    f"to OpenProject user {taken.external_id} ({taken.name}); it "
+                    "stays without an Odoo user. Change the e-mail or login of one "
+                    "of them in Odoo, or map it by hand; the next sync links it."
+                )
+                return False, False
             return user.id, False
         if not self.backend_record.create_users:
             return False, False
@@ -596,10 +636,18 @@ class WorkPackageImporter(Component):
     def _skip_reason(self, record, binding):
         project_binding = self._project_binding(record)
         if not project_binding.sync:
+            if binding and binding.active:
+                archive_task(
+                    binding,
+                    f"Archived by the OpenProject sync: work package "
+                    f"{binding.external_id} moved to project {project_binding.name}, "
+                    "which is not synced.",
+                )
+                return f"moved to project {project_binding.name}, which is not synced"
             return (
-                f"its project {project_binding.name} is not set to sync"
-                if not binding
-                else ""
+                ""
+                if binding
+                else (f"its project {project_binding.name} is not set to sync")
             )
         if not project_binding.odoo_id:
             self.component(
@@ -607,11 +655,6 @@ class WorkPackageImporter(Component):
             ).ensure_odoo_project(project_binding, {"description": None})
         self._project = project_binding
         return None
-
-    def _is_uptodate(self, binding, record):
-        if binding and binding.project_binding_id != self._project:
-            return False
-        return super()._is_uptodate(binding, record)
 
     def _import_dependencies(self, record):
         status = values.link_ref(record, "status")
@@ -639,6 +682,18 @@ class WorkPackageImporter(Component):
 
     def _mapper_options(self, record, binding):
         return {"project_binding": self._project}
+
+    def _is_uptodate(self, binding, record):
+        if binding and (
+            not binding.active or binding.project_binding_id != self._project
+        ):
+            return False
+        return super()._is_uptodate(binding, record)
+
+    def _update(self, binding, vals):
+        if not binding.active:
+            vals = dict(vals, active=True)
+        return super()._update(binding, vals)
 
     def _after_import(self, binding, record, result):
         self._link_stage_to_project(binding.stage_id, binding.project_id)
@@ -694,6 +749,7 @@ class TimeEntryImporter(Component):
             "task": task,
             "employee": employee,
             "work_package_id": self._work_package_id(record),
+            "project_external_id": project_binding.external_id,
         }
         return None
 
@@ -750,6 +806,23 @@ class TimeEntryImporter(Component):
 
     def _mapper_options(self, record, binding):
         return {"targets": self._targets}
+
+    def _update(self, binding, vals):
+        if line_is_locked(binding.odoo_id):
+            changed = {
+                name
+                for name, value in vals.items()
+                if name in ("date", "unit_amount", "name", "project_id", "task_id")
+                and not _same_value(binding, name, value)
+            }
+            if changed:
+                self.skip_reason = (
+                    "the timesheet line is validated or invoiced in Odoo, so the "
+                    f"sync leaves it as it is; OpenProject now differs in: "
+                    f"{', '.join(sorted(changed))}"
+                )
+            return False
+        return super()._update(binding, vals)
 
 
 # --- activities -----------------------------------------------------------------

@@ -307,6 +307,7 @@ class TimeEntryMapper(Component):
             "company_id": targets["project"].company_id.id
             or self.backend_record.company_id.id,
             "work_package_external_id": targets["work_package_id"] or 0,
+            "project_external_id": targets["project_external_id"],
         }
 
 

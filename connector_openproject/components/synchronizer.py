@@ -12,12 +12,19 @@ The number of jobs thus grows with pages, not with records.
 
 import itertools
 import logging
+from datetime import timedelta
+
+from odoo import fields
 
 from odoo.addons.component.core import Component
+from odoo.addons.connector.exception import IDMissingInBackend
 from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.job import identity_exact
 
-from ..openproject_api import errors, values
+from ..openproject_api import errors, filters, values
+from .adapter import compact_record
+from .core import IMPORT_CONTEXT
+from .importer import archive_task, line_is_locked
 
 _logger = logging.getLogger(__name__)
 
@@ -50,12 +57,23 @@ class BackendSynchronizer(Component):
                 ("openproject_active", "=", True),
             ]
         )
+        sweep_before = fields.Datetime.now() - timedelta(
+            hours=backend.sweep_interval_hours
+        )
+        Checkpoint = self.env["openproject.sync.checkpoint"]
         for project in projects:
             project.with_delay(
                 channel=CHANNEL,
                 identity_key=identity_exact,
                 description=f"Sync OpenProject project {project.name}",
             ).import_work_packages()
+            checkpoint = Checkpoint._get(backend, "work_packages", project)
+            if not checkpoint.swept_at or checkpoint.swept_at <= sweep_before:
+                project.with_delay(
+                    channel=CHANNEL,
+                    identity_key=identity_exact,
+                    description=f"Find deletions in OpenProject project {project.name}",
+                ).sweep_deletions()
         _logger.info(
             "OpenProject %s: shared collections imported, %s projects queued",
             backend.name,
@@ -196,4 +214,118 @@ class ProjectSynchronizer(Component):
             "OpenProject project %s: %s pages of time entries queued",
             binding.name,
             count,
+        )
+
+
+class DeletionSweeper(Component):
+    """Find what was deleted in OpenProject, or moved out of a project.
+
+    OpenProject has no deletion feed: the sweeper compares a lean id listing
+    of the project's work packages and time entries with the bindings, and
+    asks for each binding missing from it by id. A 404 means deleted (or no
+    longer visible): the task is archived with a note, never deleted; the
+    timesheet line is removed unless it is validated or invoiced, in which
+    case it is kept, flagged and reported. A record that still answers has
+    moved: it is imported again, which moves it or archives it.
+    """
+
+    _name = "openproject.deletion.sweeper"
+    _inherit = "base.openproject.connector"
+    _apply_on = "openproject.project.project"
+    _usage = "deletion.sweeper"
+
+    def run(self, project_binding):
+        self._sweep_work_packages(project_binding)
+        if project_binding.sync_time_entries:
+            self._sweep_time_entries(project_binding)
+        self.env["openproject.sync.checkpoint"]._get(
+            self.backend_record, "work_packages", project_binding
+        ).swept_at = fields.Datetime.now()
+
+    def _sweep_work_packages(self, project_binding):
+        model = "openproject.project.task"
+        adapter = self.component(usage="backend.adapter", model_name=model)
+        listed = set(
+            adapter.list_ids(
+                path=f"projects/{project_binding.external_id}/work_packages",
+                filters=filters.work_package_filters(
+                    project_id=project_binding.external_id
+                ),
+            )
+        )
+        bindings = self.env[model].search(
+            [
+                ("backend_id", "=", self.backend_record.id),
+                ("project_binding_id", "=", project_binding.id),
+            ]
+        )
+        importer = self.component(usage="record.importer", model_name=model)
+        for binding in bindings.filtered(lambda b: b.external_id not in listed):
+            try:
+                record = adapter.read(binding.external_id)
+            except IDMissingInBackend:
+                archive_task(
+                    binding,
+                    f"Archived by the OpenProject sync: work package "
+                    f"{binding.external_id} was deleted in OpenProject (or is no "
+                    "longer visible to the sync user).",
+                )
+                self.backend_record._record_sync_event(
+                    model,
+                    {"updated": 1},
+                    external_id=binding.external_id,
+                    message=f"OpenProject work package {binding.external_id} is "
+                    "gone: its task is archived.",
+                )
+                continue
+            importer.run(binding.external_id, record=compact_record(record))
+
+    def _sweep_time_entries(self, project_binding):
+        model = "openproject.account.analytic.line"
+        adapter = self.component(usage="backend.adapter", model_name=model)
+        listed = set(
+            adapter.list_ids(
+                path="time_entries",
+                filters=filters.time_entry_filters(
+                    project_id=project_binding.external_id
+                ),
+            )
+        )
+        bindings = self.env[model].search(
+            [
+                ("backend_id", "=", self.backend_record.id),
+                ("project_external_id", "=", project_binding.external_id),
+                ("openproject_deleted", "=", False),
+            ]
+        )
+        importer = self.component(usage="record.importer", model_name=model)
+        for binding in bindings.filtered(lambda b: b.external_id not in listed):
+            try:
+                record = adapter.read(binding.external_id)
+            except IDMissingInBackend:
+                self._remove_line(binding)
+                continue
+            importer.run(binding.external_id, record=compact_record(record))
+
+    def _remove_line(self, binding):
+        external_id = binding.external_id
+        model = binding._name
+        if line_is_locked(binding.odoo_id):
+            binding.with_context(**IMPORT_CONTEXT).openproject_deleted = True
+            self.backend_record._record_sync_event(
+                model,
+                {"skipped": 1},
+                external_id=external_id,
+                message=f"OpenProject time entry {external_id} was deleted, but its "
+                "timesheet line is validated or invoiced in Odoo: it is kept and "
+                "flagged. Correct it by hand if needed.",
+            )
+            return
+        binding.odoo_id.unlink()
+        self.backend_record._record_sync_event(
+            model,
+            {"updated": 1},
+            external_id=external_id,
+            message=f"OpenProject time entry {external_id} was deleted: its timesheet "
+            "line is removed.",
         )

@@ -23,6 +23,13 @@ class OpenProjectAccountAnalyticLine(models.Model):
         help="The activity the time was logged under (Development, Management...).",
     )
     work_package_external_id = fields.Integer(string="Work package ID")
+    project_external_id = fields.Integer(string="OpenProject project ID", index=True)
+    openproject_deleted = fields.Boolean(
+        string="Deleted in OpenProject",
+        readonly=True,
+        help="The time entry was deleted in OpenProject, but the line is validated "
+        "or invoiced in Odoo, so it was kept.",
+    )
 
     @api.model
     def _openproject_path(self, external_id):

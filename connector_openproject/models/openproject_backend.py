@@ -73,6 +73,12 @@ class OpenProjectBackend(models.Model):
         help="How long to wait for an answer of OpenProject.",
     )
     verify_tls = fields.Boolean(string="Verify TLS certificate", default=True)
+    retry_backoff = fields.Float(
+        string="Retry back-off (seconds)",
+        default=0.5,
+        help="First wait before a request that failed for a passing reason "
+        "(timeout, 5xx, 429) is tried again; it doubles at each try.",
+    )
     active = fields.Boolean(default=True)
     create_users = fields.Boolean(
         string="Create missing users",
@@ -80,6 +86,13 @@ class OpenProjectBackend(models.Model):
         help="OpenProject users that match no Odoo user by login or e-mail "
         "are created as internal users with project and timesheet rights. "
         "When off, their work is imported without an Odoo user where possible.",
+    )
+    sweep_interval_hours = fields.Integer(
+        string="Look for deletions every (hours)",
+        default=24,
+        help="OpenProject does not report deletions: every so often the sync "
+        "compares the ids OpenProject lists with what Odoo holds. 0 = at every "
+        "sync.",
     )
     # Defaults given to the projects a sync discovers.
     default_project_sync = fields.Boolean(string="Sync new projects", default=True)
@@ -203,7 +216,7 @@ class OpenProjectBackend(models.Model):
             auth_mode=self.auth_mode,
             read_timeout=float(self.timeout or 30),
             verify=self.verify_tls,
-            **options,
+            **{"backoff_factor": self.retry_backoff or 0.5, **options},
         )
 
     @contextmanager

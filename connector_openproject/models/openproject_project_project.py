@@ -129,6 +129,13 @@ class OpenProjectProjectProject(models.Model):
             work.component(usage="project.synchronizer").import_time_entries()
         return True
 
+    def sweep_deletions(self):
+        """Job: find work packages and time entries deleted or moved away."""
+        self.ensure_one()
+        with self.backend_id.work_on(self._name) as work:
+            work.component(usage="deletion.sweeper").run(self)
+        return True
+
     def finish_sync(self, kind, newest_updated_at=None):
         """Job: all pages of a listing are imported; move the checkpoint on."""
         self.ensure_one()

@@ -43,6 +43,9 @@ class OpenProjectSyncCheckpoint(models.Model):
     updated_since = fields.Datetime(
         help="Changes made after this time are imported by the next sync."
     )
+    swept_at = fields.Datetime(
+        help="When deleted work packages and time entries were last looked for."
+    )
     filter_refused = fields.Boolean(
         help="The server refused the updatedAt filter for this collection (older "
         "OpenProject versions): the sync lists everything and skips unchanged "

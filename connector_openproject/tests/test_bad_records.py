@@ -22,7 +22,11 @@ class TestBadRecords(OpenProjectCase):
         binding = self.binding("openproject.project.task", wp_id)
         self.assertFalse(binding, f"work package {wp_id} should not be imported")
         failed = self.failed_jobs().filtered(
-            lambda job: job.method_name == "import_record" and job.args[1] == wp_id
+            lambda job: (
+                job.model_name == "openproject.project.task"
+                and job.method_name == "import_record"
+                and job.args[1] == wp_id
+            )
         )
         self.assertEqual(len(failed), 1, "the bad record fails in its own job")
         message = failed.exc_message or failed.exc_info or ""

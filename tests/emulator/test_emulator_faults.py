@@ -162,3 +162,13 @@ def test_random_fault_rates_are_reproducible(make_server):
 def test_unknown_fault_kind_is_refused(server):
     with pytest.raises(ValueError):
         server.inject("teapot")
+
+
+def test_clear_faults_forgets_injected_faults_and_rates(server):
+    server.inject("500", count=5)
+    server.set_fault_rates(error_500=1.0)
+    server.clear_faults()
+    api = Api(server)
+    api.get("statuses")
+    api.get("projects")
+    assert [r.status for r in server.request_log] == [200, 200]
