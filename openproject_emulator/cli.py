@@ -4,12 +4,15 @@
 
 python -m openproject_emulator serve --port 8080 --api-key KEY
 python -m openproject_emulator serve --generate projects=50,work_packages=10000
+python -m openproject_emulator serve --request-log requests.jsonl   # for benchmarks
 python -m openproject_emulator generate --out big.json work_packages=10000
 python -m openproject_emulator build-demo
 """
 
 import argparse
+import dataclasses
 import inspect
+import json
 import logging
 import signal
 import sys
@@ -68,6 +71,13 @@ def build_parser():
     serve.add_argument(
         "--non-admin", action="store_true", help="the key's user is no admin"
     )
+    serve.add_argument(
+        "--request-log",
+        metavar="FILE",
+        help="append every request to FILE as one JSON line (method, path, "
+        "query, status, fault): lets a benchmark count the requests of a run "
+        "served by another process",
+    )
 
     generate = sub.add_parser("generate", help="write a synthetic instance to JSON")
     generate.add_argument("--out", required=True)
@@ -82,6 +92,32 @@ def build_parser():
     demo = sub.add_parser("build-demo", help="regenerate the shipped demo.json")
     demo.add_argument("--out", default=None)
     return parser
+
+
+class RequestLogFile(list):
+    """The server's request log, also appended to a file as JSON lines.
+
+    The server only ever appends to (and clears) its log; a process that
+    starts the emulator as a subprocess cannot see that list, so each record
+    is written and flushed as it comes. The in-memory list is kept too: the
+    file is the record for others, the list for code running beside it.
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self._lock = threading.Lock()
+        self._handle = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def append(self, record):
+        super().append(record)
+        line = json.dumps(dataclasses.asdict(record), sort_keys=True)
+        with self._lock:
+            self._handle.write(line + "\n")
+            self._handle.flush()
+
+    def close(self):
+        with self._lock:
+            self._handle.close()
 
 
 def serve(args, stop_event=None):
@@ -106,6 +142,9 @@ def serve(args, stop_event=None):
         admin=not args.non_admin,
         version=args.version,
     )
+    request_log = None
+    if args.request_log:
+        request_log = server.request_log = RequestLogFile(args.request_log)
     stop_event = stop_event or threading.Event()
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C must work even when started from a script that ignores SIGINT
@@ -126,6 +165,8 @@ def serve(args, stop_event=None):
         pass
     finally:
         server.stop()
+        if request_log is not None:
+            request_log.close()
     return 0
 
 
