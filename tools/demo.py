@@ -32,7 +32,9 @@ repository:
 
 The exit code is 0 only when the import finished with no failed job; it is 1 when
 a job failed, the timeout hit or a step broke (the message says which, and where
-the log is), 130 on Ctrl-C.
+the log is), 2 when Odoo 18.0 or PostgreSQL's server is missing, 130 on Ctrl-C.
+ERROR lines in Odoo's log (say, a serialization failure between two jobs that
+queue_job then retried) are listed but do not fail the demo by themselves.
 
 ``python3 tools/demo.py --serve`` (``make serve``) does steps 1-4 (and waits for
 the import, unless ``--no-import``), then keeps Odoo and the emulator running and
