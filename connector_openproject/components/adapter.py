@@ -221,3 +221,7 @@ class OpenProjectBackendAdapter(Component):
     def priorities(self):
         with self._handle_errors("Reading priorities"):
             return list(self.client.iter_elements("priorities"))
+
+    def types(self):
+        with self._handle_errors("Reading types"):
+            return list(self.client.iter_elements("types"))

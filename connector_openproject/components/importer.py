@@ -20,7 +20,11 @@ from psycopg2 import errorcodes
 from odoo import fields
 
 from odoo.addons.component.core import AbstractComponent, Component
-from odoo.addons.connector.exception import IDMissingInBackend, MappingError
+from odoo.addons.connector.exception import (
+    IDMissingInBackend,
+    MappingError,
+    NetworkRetryableError,
+)
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 
 from ..openproject_api import errors, values
@@ -271,7 +275,7 @@ class OpenProjectPageImporter(AbstractComponent):
         _logger.warning("%s (queued again on its own)", message)
         self.backend_record._record_sync_event(
             self.model._name,
-            {"failed": 1},
+            {},
             external_id=int(record["id"]),
             message=message,
         )
@@ -706,9 +710,18 @@ class WorkPackageImporter(Component):
         if stage.id not in links:
             links[stage.id] = set(stage.project_ids.ids)
         if project.id not in links[stage.id]:
-            stage.with_context(**IMPORT_CONTEXT).write(
-                {"project_ids": [(4, project.id)]}
+            # Stages are shared by every project: page jobs running side by
+            # side would all update the stage's row through the ORM, and
+            # collide (serialization failures, deadlocks). Adding the relation
+            # row alone touches nothing another job writes.
+            self.env.flush_all()
+            self.env.cr.execute(
+                "INSERT INTO project_task_type_rel (type_id, project_id) "
+                "VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (stage.id, project.id),
             )
+            stage.invalidate_recordset(["project_ids"])
+            project.invalidate_recordset(["type_ids"])
             links[stage.id].add(project.id)
 
 
@@ -893,6 +906,15 @@ class ActivitiesImporter(Component):
                     self._import_work_package(
                         work_package_id, task_binding, wanted, force, counts
                     )
+            except NetworkRetryableError:
+                # OpenProject failed us on this work package only: the others
+                # go on, this one is tried again in its own job.
+                if len(work_package_ids) == 1:
+                    raise
+                self.model.delayed_import_activities(
+                    self.backend_record, [work_package_id], force=force
+                )
+                continue
             except (RetryableJobError, psycopg2.OperationalError):
                 raise
             except Exception as err:  # noqa: BLE001 - reported and re-queued below
@@ -904,7 +926,7 @@ class ActivitiesImporter(Component):
                 _logger.warning("%s (queued again on its own)", message)
                 self.backend_record._record_sync_event(
                     self.model._name,
-                    {"failed": 1},
+                    {},
                     external_id=work_package_id,
                     message=message,
                 )

@@ -41,6 +41,7 @@ class BackendSynchronizer(Component):
         backend = self.backend_record
         backend._check_instance(self.work.client)
         self._import_priorities()
+        self._import_types()
         self._import_pages(
             "openproject.project.task.type",
             [self._adapter("openproject.project.task.type").list_all()],
@@ -99,6 +100,22 @@ class BackendSynchronizer(Component):
             if threshold is not None and int(p.get("position") or 0) > threshold
         )
         self.backend_record.sudo().high_priority_ids = ",".join(map(str, high))
+
+    def _import_types(self):
+        """Find or create the task tag of every work package type, here.
+
+        Page jobs only look tags up: created by parallel jobs, the same tag
+        would break the tags' unique name.
+        """
+        Tag = self.env["project.tags"].with_context(**IMPORT_CONTEXT)
+        names = {
+            record.get("name")
+            for record in self._adapter("openproject.backend").types()
+            if record.get("name")
+        }
+        existing = set(Tag.search([("name", "in", list(names))]).mapped("name"))
+        for name in sorted(names - existing):
+            Tag.create({"name": name})
 
     def _import_users(self):
         adapter = self._adapter("openproject.res.users")

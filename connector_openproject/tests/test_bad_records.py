@@ -57,8 +57,18 @@ class TestBadRecords(OpenProjectCase):
         ) - {bad_duration, bad_status, bad_project}
         imported = set(self.bindings("openproject.project.task").mapped("external_id"))
         self.assertEqual(imported, expected)
+        # The time entries booked on the three fail with them: their task
+        # cannot exist yet. Nothing else fails.
+        bad = {bad_duration, bad_status, bad_project}
+        dependent = [
+            entry
+            for entry in self.instance.time_entries.values()
+            if entry["work_package_id"] in bad
+            and not entry["ongoing"]
+            and self.instance.projects[entry["project_id"]]["active"]
+        ]
         self.backend.invalidate_recordset()
-        self.assertEqual(self.backend.last_sync_failed, 3)
+        self.assertEqual(self.backend.last_sync_failed, 3 + len(dependent))
 
     def test_fixing_the_record_heals_it_on_the_next_sync(self):
         (bad_duration,) = self.pick_work_packages(1)
