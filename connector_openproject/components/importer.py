@@ -804,6 +804,11 @@ class TimeEntryImporter(Component):
         cache = self._cache("employees")
         key = (user.id, company.id)
         if key not in cache:
+            # Page jobs of several projects meet the same user: one at a time
+            # finds or creates the employee, the others retry their page.
+            self.advisory_lock_or_retry(
+                f"openproject_employee({user.id}, {company.id})", retry_seconds=5
+            )
             Employee = self.env["hr.employee"].with_context(active_test=False)
             employee = Employee.search(
                 [("user_id", "=", user.id), ("company_id", "=", company.id)], limit=1

@@ -39,6 +39,11 @@ class BackendSynchronizer(Component):
 
     def run(self):
         backend = self.backend_record
+        # Two syncs of one backend (the cron and the button, say) import the
+        # shared collections one after the other; their page jobs may overlap.
+        self.advisory_lock_or_retry(
+            f"openproject_sync_backend({backend.id})", retry_seconds=10
+        )
         backend._check_instance(self.work.client)
         self._import_priorities()
         self._import_types()
@@ -114,6 +119,10 @@ class BackendSynchronizer(Component):
             if record.get("name")
         }
         existing = set(Tag.search([("name", "in", list(names))]).mapped("name"))
+        if names - existing:
+            # Tag names are unique in the database, whatever the backend.
+            self.advisory_lock_or_retry("openproject_project_tags", retry_seconds=5)
+            existing = set(Tag.search([("name", "in", list(names))]).mapped("name"))
         for name in sorted(names - existing):
             Tag.create({"name": name})
 

@@ -6,3 +6,4 @@ from . import test_full_import
 from . import test_incremental
 from . import test_jobs
 from . import test_project_settings
+from . import test_workers_concurrent

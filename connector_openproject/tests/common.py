@@ -67,18 +67,24 @@ def run_jobs(env, channel="root.openproject", max_jobs=5000):
     raise AssertionError(f"More than {max_jobs} jobs: the sync does not converge")
 
 
-class OpenProjectCase(common.TransactionCase):
-    """A backend connected to a fresh demo instance served by the emulator."""
+class LoopbackRequestsMixin:
+    """Let test requests reach the emulator on 127.0.0.1.
 
-    emulator_options = {}
+    Odoo's test guard lets loopback through but compares the timeout with a
+    number, and the client sends a (connect, read) pair.
+    """
 
     @classmethod
     def _request_handler(cls, session, request, /, **kw):
-        # Odoo's test guard lets loopback through but compares the timeout
-        # with a number, and the client sends a (connect, read) pair.
         if urlsplit(request.url).hostname in ("127.0.0.1", "localhost"):
             return common._super_send(session, request, **kw)
         return super()._request_handler(session, request, **kw)
+
+
+class OpenProjectCase(LoopbackRequestsMixin, common.TransactionCase):
+    """A backend connected to a fresh demo instance served by the emulator."""
+
+    emulator_options = {}
 
     @classmethod
     def setUpClass(cls):

@@ -87,3 +87,21 @@ class TestCheckConnection(OpenProjectCase):
         self.assertEqual(backend.name, "Demo OpenProject")
         with self.assertRaises(AccessError):
             backend.read(["api_key"])
+        # The form a plain user opens has no API key field at all, while the
+        # connector managers' form has it.
+        plain_arch = backend.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="url"', plain_arch)
+        self.assertNotIn('name="api_key"', plain_arch)
+        manager = self.env["res.users"].create(
+            {
+                "name": "Connector manager",
+                "login": "connector-manager",
+                "groups_id": [
+                    (4, self.env.ref("base.group_user").id),
+                    (4, self.env.ref("connector.group_connector_manager").id),
+                ],
+            }
+        )
+        manager_views = self.backend.with_user(manager).get_views([(False, "form")])
+        manager_arch = manager_views["views"]["form"]["arch"]
+        self.assertIn('name="api_key"', manager_arch)

@@ -1,5 +1,7 @@
 # Copyright 2026 The connector_openproject authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
+
 from odoo.tests import tagged
 
 from openproject_emulator import Instance
@@ -224,8 +226,21 @@ class TestIncrementalSync(OpenProjectCase):
         self.server.set_fault_rates(
             error_500=0.15, throttle_429=0.05, malformed=0.01, drop=0.01, seed=7
         )
+        records = []
+        handler = logging.Handler(logging.DEBUG)
+        handler.emit = records.append
+        root = logging.getLogger()
+        root.addHandler(handler)
+        self.addCleanup(root.removeHandler, handler)
         self.backend.action_run_import()
         outcome = run_jobs(self.env)
         self.server.clear_faults()
         self.assertTrue(outcome["done"])
         self.assert_mirrors()
+        # Retries and failures were logged and stored on jobs, never the key.
+        self.assertTrue(records)
+        for record in records:
+            self.assertNotIn(API_KEY, record.getMessage())
+        for job in self.env["queue.job"].search([]):
+            for text in (job.exc_info, job.exc_message, job.result, str(job.args)):
+                self.assertNotIn(API_KEY, text or "")
