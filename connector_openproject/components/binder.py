@@ -21,6 +21,24 @@ class OpenProjectBinder(Component):
         "openproject.project.task.type",
     ]
 
+    def to_internal(self, external_id, unwrap=False):
+        """The binding of an OpenProject id, remembered for the job once found.
+
+        Records refer to the same users, projects, statuses and parents over
+        and over: each is searched once per job, not once per reference.
+        """
+        if self._is_empty_id(external_id):
+            return super().to_internal(external_id, unwrap=unwrap)
+        known = self._cache(f"bindings:{self.model._name}")
+        binding = known.get(int(external_id))
+        if binding is None:
+            binding = super().to_internal(external_id)
+            if binding:
+                known[int(external_id)] = binding
+        if unwrap and binding:
+            return binding[self._odoo_field]
+        return binding
+
     def to_internal_many(self, external_ids):
         """Bindings of these OpenProject ids, as a dict id -> binding."""
         ids = [int(i) for i in external_ids if not self._is_empty_id(i)]
@@ -32,4 +50,6 @@ class OpenProjectBinder(Component):
                 (self._backend_field, "=", self.backend_record.id),
             ]
         )
-        return {binding[self._external_field]: binding for binding in bindings}
+        found = {binding[self._external_field]: binding for binding in bindings}
+        self._cache(f"bindings:{self.model._name}").update(found)
+        return found

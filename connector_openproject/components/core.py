@@ -24,12 +24,22 @@ class BaseOpenProjectConnectorComponent(AbstractComponent):
     _inherit = "base.connector"
     _collection = "openproject.backend"
 
-    def _cache(self, name):
-        """A dict kept for the life of the work context (one job).
+    def _caches(self):
+        caches = getattr(self.work, "openproject_caches", None)
+        if caches is None:
+            caches = self.work.__dict__.setdefault("openproject_caches", {})
+        return caches
 
-        Used for small lookups repeated across the records of a page (tags by
-        name, stage-project links), so they cost one query per job, not one
-        per record.
+    def _cache(self, name):
+        """A dict kept for the life of the work context (one job), shared by
+        the components of every model working in it.
+
+        Used for lookups repeated across the records of a page (bindings by
+        OpenProject id, tags by name, employees, stage-project links), so they
+        cost one query per job, not one per record.
         """
-        caches = self.work.__dict__.setdefault("_openproject_caches", {})
-        return caches.setdefault(name, {})
+        return self._caches().setdefault(name, {})
+
+    def _forget_caches(self):
+        """After a savepoint was rolled back: what the caches hold may be gone."""
+        self._caches().clear()

@@ -58,6 +58,11 @@ def _same_value(record, name, new):
     return (current or False) == (new or False)
 
 
+class DeferredDependency(Exception):
+    """A record needs another that its page has mapped but not created yet:
+    the page creates what it holds back, then imports the record again."""
+
+
 def line_is_locked(line):
     """Whether Odoo forbids the sync to change or remove a timesheet line.
 
@@ -91,6 +96,10 @@ class OpenProjectRecordImporter(AbstractComponent):
         super().__init__(work_context)
         self.external_id = None
         self.skip_reason = None
+        # A list when the caller creates new records in batches: ``run``
+        # then leaves ``(external_id, vals, record)`` there instead of
+        # creating, and the caller hands them to ``create_batch``.
+        self.deferred = None
 
     # --- the flow ----------------------------------------------------------------
 
@@ -126,6 +135,9 @@ class OpenProjectRecordImporter(AbstractComponent):
             vals = map_record.values(
                 for_create=True, **self._mapper_options(record, binding)
             )
+            if self.deferred is not None:
+                self.deferred.append((self.external_id, vals, record))
+                return CREATED
             binding = self._create(vals)
             result = CREATED
         self._after_import(binding, record, result)
@@ -162,6 +174,9 @@ class OpenProjectRecordImporter(AbstractComponent):
         binding = binder.to_internal(external_id)
         if binding:
             return binding
+        held_back = getattr(self.work, "openproject_deferred", {}).get(binding_model)
+        if held_back and int(external_id) in {item[0] for item in held_back}:
+            raise DeferredDependency(binding_model, external_id)
         importer = self.component(usage="record.importer", model_name=binding_model)
         importer.run(external_id, record=record)
         return binder.to_internal(external_id)
@@ -195,6 +210,24 @@ class OpenProjectRecordImporter(AbstractComponent):
     def _after_import(self, binding, record, result):
         return
 
+    def create_batch(self, deferred):
+        """Create deferred records in one ``create`` call.
+
+        Odoo spends a good part of a ``create`` once per call, not per record
+        (see ODOO-PERF in the design notes).
+        """
+        model = self.model.with_context(**IMPORT_CONTEXT)
+        self.external_id = deferred[0][0] if len(deferred) == 1 else "(batch)"
+        with self._retry_unique_violation():
+            bindings = model.create([vals for __, vals, __ in deferred])
+        for binding, (__, __, record) in zip(bindings, deferred, strict=True):
+            self._after_import(binding, record, CREATED)
+        return bindings
+
+    def same_model_dependencies(self, record):
+        """OpenProject ids of records of this model that must exist first."""
+        return ()
+
     @contextmanager
     def _retry_unique_violation(self):
         """Two workers creating the same binding: the later one retries.
@@ -224,22 +257,39 @@ class OpenProjectPageImporter(AbstractComponent):
     def run(self, records, force=False):
         counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
         bindings = self.binder.to_internal_many(record["id"] for record in records)
+        self._prefetch(records)
         importer = self.component(usage="record.importer")
+        if self._batch_creates:
+            importer.deferred = []
+            self.work.openproject_deferred[self.model._name] = importer.deferred
         imported = []
         for record in records:
             external_id = int(record["id"])
+            if importer.deferred and set(
+                importer.same_model_dependencies(record)
+            ).intersection(external_id for external_id, *__ in importer.deferred):
+                # A child after its parent in the same page.
+                self._create_deferred(importer, counts, imported, force)
             try:
-                with self.env.cr.savepoint():
-                    result = importer.run(
-                        external_id,
-                        record=record,
-                        force=force,
-                        binding=bindings.get(external_id),
-                    )
+                try:
+                    with self.env.cr.savepoint():
+                        result = importer.run(
+                            external_id,
+                            record=record,
+                            force=force,
+                            binding=bindings.get(external_id),
+                        )
+                except DeferredDependency:
+                    # Its parent's parent, say, is held back in this page.
+                    self._forget_caches()
+                    self._create_deferred(importer, counts, imported, force)
+                    with self.env.cr.savepoint():
+                        result = importer.run(external_id, record=record, force=force)
             except (RetryableJobError, psycopg2.OperationalError):
                 # Not this record's fault: the whole page job is retried.
                 raise
             except Exception as err:  # noqa: BLE001 - reported and re-queued below
+                self._forget_caches()
                 counts["failed"] += 1
                 self._report_failure(record, err)
                 self.model.delayed_import_record(
@@ -251,6 +301,7 @@ class OpenProjectPageImporter(AbstractComponent):
                 self._report_skip(record, importer.skip_reason)
             if result != SKIPPED or (force and not importer.skip_reason):
                 imported.append(external_id)
+        self._create_deferred(importer, counts, imported, force)
         self._after_page(records, imported, force)
         self.backend_record._record_sync_event(self.model._name, counts)
         _logger.info(
@@ -263,6 +314,43 @@ class OpenProjectPageImporter(AbstractComponent):
             counts["failed"],
         )
         return counts
+
+    # Models whose new records a page creates in one batch; the others are
+    # few, or create other records (users, projects) as they go.
+    _batch_creates = False
+
+    def _create_deferred(self, importer, counts, imported, force):
+        """Create the page's new records in one batch; should the batch fail,
+        one by one, each in its own savepoint, so only the culprits fail."""
+        deferred = list(importer.deferred or ())
+        if not deferred:
+            return
+        importer.deferred.clear()
+        try:
+            with self.env.cr.savepoint():
+                importer.create_batch(deferred)
+            return
+        except (RetryableJobError, psycopg2.OperationalError):
+            raise
+        except Exception:  # noqa: BLE001 - each record is tried alone below
+            self._forget_caches()
+        for item in deferred:
+            external_id, __, record = item
+            try:
+                with self.env.cr.savepoint():
+                    importer.create_batch([item])
+            except (RetryableJobError, psycopg2.OperationalError):
+                raise
+            except Exception as err:  # noqa: BLE001 - reported and re-queued below
+                self._forget_caches()
+                counts[CREATED] -= 1
+                counts["failed"] += 1
+                if external_id in imported:
+                    imported.remove(external_id)
+                self._report_failure(record, err)
+                self.model.delayed_import_record(
+                    self.backend_record, external_id, force=force
+                )
 
     def _report_failure(self, record, err):
         message = (
@@ -289,6 +377,23 @@ class OpenProjectPageImporter(AbstractComponent):
             message=f"{record_label(record)} skipped: {reason}",
         )
 
+    def _prefetch(self, records):
+        """Look up what the page's records refer to, in a few queries."""
+        return
+
+    def _prefetch_links(self, records, link_names, binding_model):
+        ids = set()
+        for record in records:
+            for name in link_names:
+                try:
+                    ref = values.link_ref(record, name)
+                except (ValueError, TypeError, AttributeError):
+                    continue  # the record's own import reports it
+                if ref and ref[0] == "work_packages":
+                    ids.add(ref[1])
+        if ids:
+            self.binder_for(binding_model).to_internal_many(ids)
+
     def _after_page(self, records, imported_ids, force):
         return
 
@@ -299,15 +404,30 @@ class OpenProjectGenericPageImporter(Component):
     _apply_on = [
         "openproject.res.users",
         "openproject.project.project",
-        "openproject.account.analytic.line",
         "openproject.project.task.type",
     ]
+
+
+class TimeEntryPageImporter(Component):
+    _name = "openproject.time.entry.page.importer"
+    _inherit = "openproject.page.importer"
+    _apply_on = "openproject.account.analytic.line"
+    _batch_creates = True
+
+    def _prefetch(self, records):
+        self._prefetch_links(
+            records, ("workPackage", "entity"), "openproject.project.task"
+        )
 
 
 class WorkPackagePageImporter(Component):
     _name = "openproject.work.package.page.importer"
     _inherit = "openproject.page.importer"
     _apply_on = "openproject.project.task"
+    _batch_creates = True
+
+    def _prefetch(self, records):
+        self._prefetch_links(records, ("parent",), "openproject.project.task")
 
     def _after_page(self, records, imported_ids, force):
         """Activities of the page's work packages that need them, in one job.
@@ -687,6 +807,13 @@ class WorkPackageImporter(Component):
     def _mapper_options(self, record, binding):
         return {"project_binding": self._project}
 
+    def same_model_dependencies(self, record):
+        try:
+            parent = values.link_ref(record, "parent")
+        except (ValueError, TypeError, AttributeError):
+            return ()
+        return (parent[1],) if parent else ()
+
     def _is_uptodate(self, binding, record):
         if binding and (
             not binding.active or binding.project_binding_id != self._project
@@ -896,9 +1023,15 @@ class ActivitiesImporter(Component):
     _apply_on = "openproject.mail.message"
     _usage = "activities.importer"
 
+    # New messages are created in batches of this many (one ``create``).
+    batch_size = 500
+
     def run(self, work_package_ids, force=False):
         counts = {CREATED: 0, UPDATED: 0, SKIPPED: 0, "failed": 0}
         task_binder = self.binder_for("openproject.project.task")
+        task_binder.to_internal_many(work_package_ids)
+        importer = self.component(usage="record.importer")
+        importer.deferred = []
         for work_package_id in work_package_ids:
             task_binding = task_binder.to_internal(work_package_id)
             if not task_binding:
@@ -906,14 +1039,19 @@ class ActivitiesImporter(Component):
             wanted = task_binding.project_binding_id.activity_filter or "all"
             if wanted == "none":
                 continue
+            if len(importer.deferred) >= self.batch_size:
+                self._create_deferred(importer, counts, force)
+            deferred_before = len(importer.deferred)
             try:
                 with self.env.cr.savepoint():
                     self._import_work_package(
-                        work_package_id, task_binding, wanted, force, counts
+                        work_package_id, task_binding, wanted, force, counts, importer
                     )
             except NetworkRetryableError:
                 # OpenProject failed us on this work package only: the others
                 # go on, this one is tried again in its own job.
+                self._forget_caches()
+                del importer.deferred[deferred_before:]
                 if len(work_package_ids) == 1:
                     raise
                 self.model.delayed_import_activities(
@@ -923,34 +1061,79 @@ class ActivitiesImporter(Component):
             except (RetryableJobError, psycopg2.OperationalError):
                 raise
             except Exception as err:  # noqa: BLE001 - reported and re-queued below
+                self._forget_caches()
+                del importer.deferred[deferred_before:]
                 counts["failed"] += 1
-                message = (
-                    f"Activities of OpenProject work package {work_package_id} "
-                    f"could not be imported: {err}"
-                )
-                _logger.warning("%s (queued again on its own)", message)
-                self.backend_record._record_sync_event(
-                    self.model._name,
-                    {},
-                    external_id=work_package_id,
-                    message=message,
-                )
+                self._report_failure(work_package_id, err)
                 if len(work_package_ids) > 1:
                     self.model.delayed_import_activities(
                         self.backend_record, [work_package_id], force=force
                     )
                 else:
                     raise
+        self._create_deferred(importer, counts, force)
         self.backend_record._record_sync_event(self.model._name, counts)
         return counts
 
+    def _report_failure(self, work_package_id, err):
+        message = (
+            f"Activities of OpenProject work package {work_package_id} "
+            f"could not be imported: {err}"
+        )
+        _logger.warning("%s (queued again on its own)", message)
+        self.backend_record._record_sync_event(
+            self.model._name,
+            {},
+            external_id=work_package_id,
+            message=message,
+        )
+
+    def _create_deferred(self, importer, counts, force):
+        """Create the new messages in one batch; should it fail, those of each
+        work package apart, so that only the culprits fail and are queued
+        again (their tasks are marked as behind on activities)."""
+        deferred = list(importer.deferred)
+        if not deferred:
+            return
+        importer.deferred.clear()
+        try:
+            with self.env.cr.savepoint():
+                importer.create_batch(deferred)
+            return
+        except (RetryableJobError, psycopg2.OperationalError):
+            raise
+        except Exception:  # noqa: BLE001 - each work package is tried alone below
+            self._forget_caches()
+        by_work_package = {}
+        for item in deferred:
+            by_work_package.setdefault(item[1]["work_package_external_id"], []).append(
+                item
+            )
+        task_binder = self.binder_for("openproject.project.task")
+        for work_package_id, items in by_work_package.items():
+            try:
+                with self.env.cr.savepoint():
+                    importer.create_batch(items)
+            except (RetryableJobError, psycopg2.OperationalError):
+                raise
+            except Exception as err:  # noqa: BLE001 - reported and re-queued below
+                self._forget_caches()
+                counts[CREATED] -= len(items)
+                counts["failed"] += 1
+                self._report_failure(work_package_id, err)
+                task_binder.to_internal(work_package_id).with_context(
+                    **IMPORT_CONTEXT
+                ).activities_synced_at = False
+                self.model.delayed_import_activities(
+                    self.backend_record, [work_package_id], force=force
+                )
+
     def _import_work_package(
-        self, work_package_id, task_binding, wanted, force, counts
+        self, work_package_id, task_binding, wanted, force, counts, importer
     ):
         activities = self.backend_adapter.list_for_work_package(work_package_id)
         self.work.work_package_id = work_package_id
         existing = self.binder.to_internal_many(a["id"] for a in activities)
-        importer = self.component(usage="record.importer")
         for activity in activities:
             kind = _activity_kind(activity)
             if wanted not in ("all", kind + "s"):

@@ -221,9 +221,22 @@ class OpenProjectBackend(models.Model):
 
     @contextmanager
     def work_on(self, model_name, **kwargs):
+        """Components work as superuser: access rules were checked when the
+        sync was started (only connector managers can), and checking them on
+        every lookup of every record made imports several times slower.
+        Records still carry the real user as creator (``sudo()`` keeps the
+        uid). ``openproject_caches`` is shared by every component of the work
+        context, whatever model they work on (see ``_cache``)."""
         self.ensure_one()
         client = self._get_client()
-        with super().work_on(model_name, client=client, **kwargs) as work:
+        kwargs.setdefault("openproject_caches", {})
+        # Records a page importer has mapped and holds back for one batch
+        # create, by binding model (see DeferredDependency).
+        kwargs.setdefault("openproject_deferred", {})
+        backend = self.sudo()
+        with super(OpenProjectBackend, backend).work_on(
+            model_name, client=client, **kwargs
+        ) as work:
             yield work
 
     def _connection_error_message(self, err):
