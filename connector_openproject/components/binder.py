@@ -32,9 +32,12 @@ class OpenProjectBinder(Component):
         known = self._cache(f"bindings:{self.model._name}")
         binding = known.get(int(external_id))
         if binding is None:
-            binding = super().to_internal(external_id)
-            if binding:
-                known[int(external_id)] = binding
+            if int(external_id) in self._cache(f"unbound:{self.model._name}"):
+                binding = self.model.browse()
+            else:
+                binding = super().to_internal(external_id)
+                if binding:
+                    known[int(external_id)] = binding
         if unwrap and binding:
             return binding[self._odoo_field]
         return binding
@@ -52,4 +55,17 @@ class OpenProjectBinder(Component):
         )
         found = {binding[self._external_field]: binding for binding in bindings}
         self._cache(f"bindings:{self.model._name}").update(found)
+        # Known to have no binding until this job creates one (``remember``);
+        # a savepoint rolled back forgets all this (``_forget_caches``).
+        self._cache(f"unbound:{self.model._name}").update(
+            dict.fromkeys(set(ids) - set(found))
+        )
         return found
+
+    def remember(self, bindings):
+        """Bindings this job just created."""
+        known = self._cache(f"bindings:{self.model._name}")
+        unbound = self._cache(f"unbound:{self.model._name}")
+        for binding in bindings:
+            known[binding[self._external_field]] = binding
+            unbound.pop(binding[self._external_field], None)

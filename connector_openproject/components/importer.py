@@ -11,7 +11,9 @@ held by another worker, a serialization failure) are not a record's fault:
 they abort the whole page job, which queue_job retries.
 """
 
+import hashlib
 import logging
+import struct
 from contextlib import contextmanager
 
 import psycopg2
@@ -112,11 +114,7 @@ class OpenProjectRecordImporter(AbstractComponent):
         """
         self.external_id = int(external_id)
         self.skip_reason = None
-        self.advisory_lock_or_retry(
-            f"openproject_import({self.backend_record.id}, {self.model._name}, "
-            f"{self.external_id})",
-            retry_seconds=5,
-        )
+        self._lock(self.external_id)
         if record is None:
             record = self._fetch()
         if binding is None:
@@ -146,13 +144,63 @@ class OpenProjectRecordImporter(AbstractComponent):
     def _fetch(self):
         return self.backend_adapter.read(self.external_id)
 
+    # --- locks: one worker at a time imports a given record -------------------------
+
+    def _lock_name(self, external_id):
+        return (
+            f"openproject_import({self.backend_record.id}, {self.model._name}, "
+            f"{int(external_id)})"
+        )
+
+    def _lock(self, external_id):
+        name = self._lock_name(external_id)
+        held = self._cache("locks")
+        if name not in held:
+            self.advisory_lock_or_retry(name, retry_seconds=5)
+            held[name] = True
+
+    def lock_many(self, external_ids):
+        """Take the locks of many records in one query (a page's), the same
+        locks ``_lock`` takes one by one (connector's ``pg_try_advisory_lock``
+        keys). Should another worker hold one, the job is retried."""
+        held = self._cache("locks")
+        names = [
+            name
+            for name in {self._lock_name(i) for i in external_ids}
+            if name not in held
+        ]
+        if not names:
+            return
+        keys = [
+            struct.unpack("q", hashlib.sha1(name.encode()).digest()[:8])[0]
+            for name in names
+        ]
+        self.env.cr.execute(
+            "SELECT bool_and(pg_try_advisory_xact_lock(key)) "
+            "FROM unnest(%s::bigint[]) AS key",
+            (keys,),
+        )
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                "Could not acquire advisory lock", seconds=5, ignore_retry=True
+            )
+        held.update(dict.fromkeys(names, True))
+
     def _skip_reason(self, record, binding):
         """None to import the record, else why it is not imported ("" = no need
         to tell anyone)."""
         return None
 
+    def is_listed_uptodate(self, binding, record, project_binding):
+        """Whether a listed record can be left out of the page jobs: Odoo
+        holds this version already and nothing else asks for an import."""
+        return self._updated_at_known(binding, record)
+
     def _is_uptodate(self, binding, record):
         """Whether the binding already holds this version of the record."""
+        return self._updated_at_known(binding, record)
+
+    def _updated_at_known(self, binding, record):
         if not binding or not binding.openproject_updated_at:
             return False
         try:
@@ -185,6 +233,7 @@ class OpenProjectRecordImporter(AbstractComponent):
         model = self.model.with_context(**IMPORT_CONTEXT)
         with self._retry_unique_violation():
             binding = model.create(vals)
+        self.binder.remember(binding)
         _logger.debug(
             "%s %s created from OpenProject", self.model._name, self.external_id
         )
@@ -220,6 +269,7 @@ class OpenProjectRecordImporter(AbstractComponent):
         self.external_id = deferred[0][0] if len(deferred) == 1 else "(batch)"
         with self._retry_unique_violation():
             bindings = model.create([vals for __, vals, __ in deferred])
+        self.binder.remember(bindings)
         for binding, (__, __, record) in zip(bindings, deferred, strict=True):
             self._after_import(binding, record, CREATED)
         return bindings
@@ -259,6 +309,7 @@ class OpenProjectPageImporter(AbstractComponent):
         bindings = self.binder.to_internal_many(record["id"] for record in records)
         self._prefetch(records)
         importer = self.component(usage="record.importer")
+        importer.lock_many(int(record["id"]) for record in records)
         if self._batch_creates:
             importer.deferred = []
             self.work.openproject_deferred[self.model._name] = importer.deferred
@@ -376,6 +427,23 @@ class OpenProjectPageImporter(AbstractComponent):
             external_id=int(record["id"]),
             message=f"{record_label(record)} skipped: {reason}",
         )
+
+    def changed_records(self, records, project_binding):
+        """The records of a listed page that need importing (one query).
+
+        The listing's overlap window and OpenProject versions that cannot
+        filter by ``updatedAt`` list records Odoo already holds: no job is
+        queued for them.
+        """
+        bindings = self.binder.to_internal_many(record["id"] for record in records)
+        importer = self.component(usage="record.importer")
+        return [
+            record
+            for record in records
+            if not importer.is_listed_uptodate(
+                bindings.get(int(record["id"])), record, project_binding
+            )
+        ]
 
     def _prefetch(self, records):
         """Look up what the page's records refer to, in a few queries."""
@@ -807,6 +875,15 @@ class WorkPackageImporter(Component):
     def _mapper_options(self, record, binding):
         return {"project_binding": self._project}
 
+    def is_listed_uptodate(self, binding, record, project_binding):
+        return bool(
+            binding
+            and binding.active
+            and binding.project_binding_id == project_binding
+            and binding.activities_synced_at == binding.openproject_updated_at
+            and self._updated_at_known(binding, record)
+        )
+
     def same_model_dependencies(self, record):
         try:
             parent = values.link_ref(record, "parent")
@@ -1134,6 +1211,7 @@ class ActivitiesImporter(Component):
         activities = self.backend_adapter.list_for_work_package(work_package_id)
         self.work.work_package_id = work_package_id
         existing = self.binder.to_internal_many(a["id"] for a in activities)
+        importer.lock_many(int(a["id"]) for a in activities)
         for activity in activities:
             kind = _activity_kind(activity)
             if wanted not in ("all", kind + "s"):

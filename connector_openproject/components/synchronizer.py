@@ -159,6 +159,7 @@ class ProjectSynchronizer(Component):
         binding = self.project_binding
         page_jobs = []
         newest = None
+        page_importer = self.component(usage="page.importer")
         for page in pages:
             if not page:
                 continue
@@ -169,6 +170,10 @@ class ProjectSynchronizer(Component):
                     or values.parse_datetime(stamp) > values.parse_datetime(newest)
                 ):
                     newest = stamp
+            if not force:
+                page = page_importer.changed_records(page, binding)
+                if not page:
+                    continue
             page_jobs.append(
                 self.model.delayable(
                     channel=CHANNEL,
@@ -176,16 +181,19 @@ class ProjectSynchronizer(Component):
                     f"OpenProject project {binding.name}",
                 ).import_records(self.backend_record, page, force=force)
             )
+        if not page_jobs:
+            # Nothing to import: the checkpoint moves on in this job.
+            binding.finish_sync(kind, newest)
+            if then is not None:
+                then.delay()
+            return 0
         finish = binding.delayable(
             channel=CHANNEL,
             description=f"Finish the {kind.replace('_', ' ')} sync of OpenProject "
             f"project {binding.name}",
         ).finish_sync(kind, newest)
         tail = chain(finish, then) if then is not None else finish
-        if page_jobs:
-            group(*page_jobs).on_done(tail).delay()
-        else:
-            tail.delay()
+        group(*page_jobs).on_done(tail).delay()
         return len(page_jobs)
 
     def import_work_packages(self):

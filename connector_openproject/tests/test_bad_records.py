@@ -1,5 +1,8 @@
 # Copyright 2026 The connector_openproject authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from unittest.mock import patch
+
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import OpenProjectCase
@@ -81,3 +84,52 @@ class TestBadRecords(OpenProjectCase):
         self.sync()
         task = self.binding("openproject.project.task", bad_duration)
         self.assertEqual(task.name, "Fixed in OpenProject")
+
+    def test_a_record_odoo_refuses_fails_alone_out_of_a_batch(self):
+        """New tasks are created in one batch per page; when Odoo refuses one
+        of them, the others are still created and only that one fails."""
+        (refused,) = self.pick_work_packages(1)
+        self.instance.update_work_package(refused, subject="Refused by Odoo")
+        Task = type(self.env["project.task"])
+        original_create = Task.create
+        batch_sizes = []
+
+        def create(records, vals_list):
+            vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
+            batch_sizes.append(len(vals_list))
+            if any(vals.get("name") == "Refused by Odoo" for vals in vals_list):
+                raise ValidationError("A rule of this database refuses the task.")
+            return original_create(records, vals_list)
+
+        with patch.object(Task, "create", create):
+            self.sync()
+        self.assertGreater(max(batch_sizes), 1, "tasks are created in batches")
+        self.assertFalse(self.binding("openproject.project.task", refused))
+        expected = set(
+            expected_work_packages(self.instance, synced_project_ids(self.instance))
+        ) - {refused}
+        imported = set(self.bindings("openproject.project.task").mapped("external_id"))
+        self.assertEqual(imported, expected)
+        failed = self.failed_jobs().filtered(
+            lambda job: job.method_name == "import_record" and job.args[1] == refused
+        )
+        self.assertEqual(len(failed), 1)
+        self.assertIn("refuses the task", failed.exc_message or "")
+        events = self.env["openproject.sync.event"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "=", refused)]
+        )
+        self.assertTrue(
+            any(
+                f"work package {refused}" in (event.message or "").lower()
+                and "refuses the task" in event.message
+                for event in events
+            ),
+            events.mapped("message"),
+        )
+        # Unpatched, the next sync heals it.
+        self.failed_jobs().write({"state": "cancelled"})
+        self.instance.update_work_package(refused, subject="Accepted now")
+        self.sync()
+        self.assertEqual(
+            self.binding("openproject.project.task", refused).name, "Accepted now"
+        )

@@ -25,6 +25,7 @@ from .expected import (
 # commits, postpones on RetryableJobError and stores failures.
 WORKER = r"""
 import sys, time
+import psycopg2
 import odoo
 from odoo.tools import config
 config.parse_config(["-c", sys.argv[1], "--logfile", sys.argv[3]])
@@ -38,12 +39,17 @@ deadline = time.monotonic() + float(sys.argv[4])
 ran = 0
 while time.monotonic() < deadline:
     with registry.cursor() as cr:
-        cr.execute(
-            "SELECT uuid FROM queue_job WHERE state = 'pending' "
-            "AND channel LIKE 'root.openproject%%' "
-            "AND (eta IS NULL OR eta <= now() at time zone 'utc') "
-            "ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-        )
+        try:
+            cr.execute(
+                "SELECT uuid FROM queue_job WHERE state = 'pending' "
+                "AND channel LIKE 'root.openproject%%' "
+                "AND (eta IS NULL OR eta <= now() at time zone 'utc') "
+                "ORDER BY priority, date_created, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            )
+        except psycopg2.errors.SerializationFailure:
+            # The other worker changed that job row meanwhile: look again.
+            cr.rollback()
+            continue
         row = cr.fetchone()
         if not row:
             cr.execute(
