@@ -316,9 +316,10 @@ class OpenProjectPageImporter(AbstractComponent):
         imported = []
         for record in records:
             external_id = int(record["id"])
-            if importer.deferred and set(
-                importer.same_model_dependencies(record)
-            ).intersection(external_id for external_id, *__ in importer.deferred):
+            needs = importer.deferred and importer.same_model_dependencies(record)
+            if needs and set(needs).intersection(
+                external_id for external_id, *__ in importer.deferred
+            ):
                 # A child after its parent in the same page.
                 self._create_deferred(importer, counts, imported, force)
             try:
@@ -1014,8 +1015,12 @@ class TimeEntryImporter(Component):
                 f"openproject_employee({user.id}, {company.id})", retry_seconds=5
             )
             Employee = self.env["hr.employee"].with_context(active_test=False)
-            employee = Employee.search(
-                [("user_id", "=", user.id), ("company_id", "=", company.id)], limit=1
+            # Only `active` is read: reading a whole employee checks the
+            # access groups of each of its many fields.
+            employee = Employee.search_fetch(
+                [("user_id", "=", user.id), ("company_id", "=", company.id)],
+                ["active"],
+                limit=1,
             )
             if not employee:
                 employee = Employee.with_context(**IMPORT_CONTEXT).create(
