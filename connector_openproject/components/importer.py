@@ -314,7 +314,11 @@ class OpenProjectPageImporter(AbstractComponent):
             importer.deferred = []
             self.work.openproject_deferred[self.model._name] = importer.deferred
         imported = []
-        for record in records:
+        for record in self._parents_first(records, importer):
+            if record is None:
+                # The end of a generation: its children come next.
+                self._create_deferred(importer, counts, imported, force)
+                continue
             external_id = int(record["id"])
             needs = importer.deferred and importer.same_model_dependencies(record)
             if needs and set(needs).intersection(
@@ -428,6 +432,40 @@ class OpenProjectPageImporter(AbstractComponent):
             external_id=int(record["id"]),
             message=f"{record_label(record)} skipped: {reason}",
         )
+
+    def _parents_first(self, records, importer):
+        """The page's records, generation by generation when some depend on
+        others of the same page (a parent work package and its children), with
+        ``None`` between generations: each generation is created in one batch
+        before the next one refers to it."""
+        by_id = {int(record["id"]): record for record in records}
+        parents = {
+            external_id: [
+                dep
+                for dep in importer.same_model_dependencies(record)
+                if dep in by_id and dep != external_id
+            ]
+            for external_id, record in by_id.items()
+        }
+        level = dict.fromkeys(by_id, 0)
+        # Longest path to a root; a cycle (malformed data) stops growing at
+        # the page's size and its records are simply imported one by one.
+        for __ in range(len(by_id)):
+            changed = False
+            for external_id, deps in parents.items():
+                for dep in deps:
+                    if level[dep] + 1 > level[external_id]:
+                        level[external_id] = level[dep] + 1
+                        changed = True
+            if not changed:
+                break
+        generations = {}
+        for record in records:
+            generations.setdefault(level[int(record["id"])], []).append(record)
+        for index, depth in enumerate(sorted(generations)):
+            if index:
+                yield None
+            yield from generations[depth]
 
     def changed_records(self, records, project_binding):
         """The records of a listed page that need importing (one query).

@@ -342,17 +342,20 @@ class ActivityMapper(Component):
             if author and author.email
             else (author.name if author else False)
         )
-        subtype = self.env.ref(
+        xmlid = (
             "connector_openproject.mt_openproject_comment"
             if activity_type(record) == "comment"
             else "connector_openproject.mt_openproject_update"
         )
+        subtypes = self._cache("subtypes")
+        if xmlid not in subtypes:
+            subtypes[xmlid] = self.env.ref(xmlid).id
         return {
             "model": "project.task",
             "res_id": task.id,
             "record_name": task.name,
             "message_type": "comment",
-            "subtype_id": subtype.id,
+            "subtype_id": subtypes[xmlid],
             "author_id": author.id if author else False,
             "email_from": email_from,
             # Given here so that mail.message does not compute them per record.
