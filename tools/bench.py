@@ -1024,8 +1024,27 @@ def worker_import(spec):
             )
         backend.action_run_import()
     driver = JobDriver(odoo, registry, spec.get("profile_dir"))
+    # Diagnostic, not a figure: where the memory a worker keeps between jobs
+    # was allocated (tracemalloc slows everything down).
+    tracing = bool(os.environ.get("BENCH_TRACEMALLOC"))
+    if tracing:
+        import tracemalloc
+
+        tracemalloc.start(8)
+        before_snapshot = tracemalloc.take_snapshot()
     driver.run_all(time.monotonic() + 7 * 24 * 3600)
     wall = time.perf_counter() - started
+    if tracing:
+        import gc
+
+        gc.collect()
+        diff = tracemalloc.take_snapshot().compare_to(before_snapshot, "traceback")
+        print("bench: memory kept after the phase's jobs, by allocation site:")
+        for stat in diff[:12]:
+            print(f"  {stat.size_diff / 1024:+.0f} KiB in {stat.count_diff:+d} blocks")
+            for line in stat.traceback.format()[-6:]:
+                print("    " + line)
+        tracemalloc.stop()
     queries = sql_db.sql_counter - queries_before
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
