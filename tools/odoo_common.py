@@ -225,6 +225,11 @@ def odoo_env(extra=None):
     env.pop("ODOO_RC", None)
     # Unbuffered output keeps the tee'd log in order with the child's own writes.
     env["PYTHONUNBUFFERED"] = "1"
+    # This checkout's emulator, whatever clone `pip install -e .` last
+    # pointed the environment at.
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [REPO_ROOT, os.environ.get("PYTHONPATH")])
+    )
     env.update(extra or {})
     return env
 

@@ -761,6 +761,13 @@ class UserImporter(Component):
         backend = self.backend_record
         if backend.deleted_user_id:
             return backend.deleted_user_id
+        # Page jobs of several projects may meet the deleted user at once.
+        self.advisory_lock_or_retry(
+            f"openproject_deleted_user({backend.id})", retry_seconds=5
+        )
+        backend.invalidate_recordset(["deleted_user_id"])
+        if backend.deleted_user_id:
+            return backend.deleted_user_id
         company = backend.company_id
         user = (
             self.env["res.users"]

@@ -164,12 +164,15 @@ class ProjectSynchronizer(Component):
             if not page:
                 continue
             for record in page:
-                stamp = record.get("updatedAt")
-                if stamp and (
-                    newest is None
-                    or values.parse_datetime(stamp) > values.parse_datetime(newest)
+                try:
+                    stamp_at = values.parse_datetime(record.get("updatedAt"))
+                except ValueError:
+                    # Imported (and reported) by its page; not a checkpoint.
+                    continue
+                if stamp_at and (
+                    newest is None or stamp_at > values.parse_datetime(newest)
                 ):
-                    newest = stamp
+                    newest = record["updatedAt"]
             if not force:
                 page = page_importer.changed_records(page, binding)
                 if not page:

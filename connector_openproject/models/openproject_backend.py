@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.queue_job.job import identity_exact
 
@@ -182,6 +182,42 @@ class OpenProjectBackend(models.Model):
     def _job_domain(self):
         return [("channel", "=like", "root.openproject%")]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._clean_api_key(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._clean_api_key(vals))
+
+    @api.model
+    def _clean_api_key(self, vals):
+        """Keys pasted with a line break or spaces around them are trimmed; a
+        key that still holds characters HTTP headers cannot carry is refused
+        without being repeated anywhere."""
+        key = vals.get("api_key")
+        if not key:
+            return vals
+        key = key.strip()
+        if not key.isascii() or not key.isprintable() or " " in key:
+            raise UserError(
+                _(
+                    "The API key contains spaces, line breaks or non-ASCII "
+                    "characters, which OpenProject keys never do. Copy the key "
+                    "again from OpenProject (My account > Access tokens)."
+                )
+            )
+        return dict(vals, api_key=key)
+
+    def _check_manager(self):
+        """Buttons and jobs that talk to OpenProject or change what Odoo holds
+        are the connector managers' (the cron runs as superuser)."""
+        if not self.env.su and not self.env.user.has_group(
+            "connector.group_connector_manager"
+        ):
+            raise AccessError(
+                _("Only connector managers may check or run an OpenProject sync.")
+            )
+
     @api.constrains("url")
     def _check_url(self):
         for backend in self:
@@ -320,6 +356,7 @@ class OpenProjectBackend(models.Model):
 
     def action_check_connection(self):
         self.ensure_one()
+        self._check_manager()
         # A person is waiting: one quick retry, not the jobs' patient back-off.
         client = self._get_client(max_retries=1, backoff_factor=0.2)
         version, user_name = self._check_instance(client)
@@ -353,6 +390,7 @@ class OpenProjectBackend(models.Model):
     # --- running a sync --------------------------------------------------------
 
     def action_run_import(self):
+        self._check_manager()
         for backend in self:
             backend.with_delay(
                 channel="root.openproject",
@@ -385,6 +423,7 @@ class OpenProjectBackend(models.Model):
         packages and time entries are listed per project by their own jobs.
         """
         self.ensure_one()
+        self._check_manager()
         self.sudo().write(
             {"last_sync_date": fields.Datetime.now(), "sync_run": self.sync_run + 1}
         )

@@ -103,6 +103,7 @@ class OpenProjectProjectProject(models.Model):
 
     def action_sync_now(self):
         """Queue the sync of these projects' work packages and time entries."""
+        self.backend_id._check_manager()
         for binding in self.filtered("sync"):
             binding.with_delay(
                 channel="root.openproject",

@@ -47,9 +47,29 @@ class OpenProjectResUsers(models.Model):
     def write(self, vals):
         # A user mapped by hand is the manager's choice: the sync no longer
         # archives or restores it when the OpenProject user is (un)locked.
-        if "odoo_id" in vals and not self.env.context.get("openproject_importing"):
+        mapped_by_hand = "odoo_id" in vals and not self.env.context.get(
+            "openproject_importing"
+        )
+        if mapped_by_hand:
             vals = dict(vals, created_by_connector=False)
-        return super().write(vals)
+        result = super().write(vals)
+        if mapped_by_hand and vals.get("odoo_id"):
+            # Time entries of this user were skipped while it had no Odoo
+            # user, and the checkpoints went past them: the next sync lists
+            # every time entry again (those already imported are left out
+            # at listing time, see changed_records).
+            checkpoints = (
+                self.env["openproject.sync.checkpoint"]
+                .sudo()
+                .search(
+                    [
+                        ("backend_id", "in", self.backend_id.ids),
+                        ("kind", "=", "time_entries"),
+                    ]
+                )
+            )
+            checkpoints.write({"updated_since": False})
+        return result
 
 
 class ResUsers(models.Model):

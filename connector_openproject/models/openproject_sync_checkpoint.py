@@ -1,10 +1,13 @@
 # Copyright 2026 The connector_openproject authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 
 from ..openproject_api import values
+
+_logger = logging.getLogger(__name__)
 
 # Changes are asked for from a little before the checkpoint: clocks of the
 # OpenProject server and of its database differ, and records written in the
@@ -94,7 +97,22 @@ class OpenProjectSyncCheckpoint(models.Model):
     def advance(self, newest_updated_at):
         """Job: every record of the listing, up to this updatedAt, is imported."""
         self.ensure_one()
-        started = values.parse_datetime(newest_updated_at)
+        try:
+            started = values.parse_datetime(newest_updated_at)
+        except ValueError:
+            started = None
+        # A record stamped in the future (a server clock that is off) must
+        # not move the checkpoint past changes still to come.
+        now = fields.Datetime.now()
+        if started and started > now:
+            _logger.warning(
+                "OpenProject %s: newest updatedAt %s is in the future; the %s "
+                "checkpoint stops at now",
+                self.backend_id.name,
+                newest_updated_at,
+                self.kind,
+            )
+            started = now
         if started and (not self.updated_since or started > self.updated_since):
             self.updated_since = started
         return True

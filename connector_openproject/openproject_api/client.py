@@ -529,10 +529,23 @@ class OpenProjectClient(RetryObserver):
                 yield fresh
             if not page.elements or offset * size >= page.total:
                 return
-            last_at = parse_datetime(page.elements[-1].get("updatedAt"))
+            # The cursor moves to the newest readable updatedAt of the page: a
+            # record with a date that does not parse is yielded (its import
+            # reports it) but cannot serve as the cursor.
+            last_at = None
+            for element in reversed(page.elements):
+                try:
+                    last_at = parse_datetime(element.get("updatedAt"))
+                except ValueError:
+                    continue
+                if last_at is not None:
+                    break
             if last_at is None:
                 raise errors.MalformedResponse(
-                    message="A keyset walk needs updatedAt on every element",
+                    message="A keyset walk needs an ISO 8601 updatedAt; none on this "
+                    "page can be read (ids "
+                    + ", ".join(str(e.get("id")) for e in page.elements[:10])
+                    + ")",
                     path=urlsplit(self.url_for(path)).path,
                 )
             if cursor_at is not None and last_at <= cursor_at:

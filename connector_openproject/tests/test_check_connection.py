@@ -105,3 +105,23 @@ class TestCheckConnection(OpenProjectCase):
         manager_views = self.backend.with_user(manager).get_views([(False, "form")])
         manager_arch = manager_views["views"]["form"]["arch"]
         self.assertIn('name="api_key"', manager_arch)
+
+    def test_api_key_is_trimmed_or_refused_without_being_repeated(self):
+        self.backend.api_key = "  trimmed-key-0001\n"
+        self.assertEqual(self.backend.api_key, "trimmed-key-0001")
+        with self.assertRaises(UserError) as caught:
+            self.backend.api_key = "broken key-0002"
+        self.assertNotIn("key-0002", str(caught.exception))
+
+    def test_only_connector_managers_start_syncs(self):
+        user = self.env["res.users"].create(
+            {
+                "name": "Curious employee",
+                "login": "curious-employee",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
+        )
+        backend = self.backend.with_user(user)
+        for method in ("action_run_import", "action_check_connection", "sync_backend"):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(backend, method)()

@@ -190,6 +190,56 @@ class TestIncrementalSync(OpenProjectCase):
         self.assertEqual(binding.odoo_id, chosen)
         self.assertTrue(chosen.active, "a hand-mapped user is not archived")
 
+    def test_time_entries_skipped_for_an_unmapped_user_come_after_mapping(self):
+        self.backend.create_users = False
+        self.sync()
+        project_ids = synced_project_ids(self.instance)
+        expected = expected_time_entries(self.instance, project_ids)
+        unmapped = self.bindings("openproject.res.users").filtered(
+            lambda b: (
+                not b.odoo_id
+                and any(e["user_id"] == b.external_id for e in expected.values())
+            )
+        )
+        self.assertTrue(unmapped, "some users match no Odoo user")
+        binding = unmapped[0]
+        theirs = {t for t, e in expected.items() if e["user_id"] == binding.external_id}
+        imported = set(
+            self.bindings("openproject.account.analytic.line").mapped("external_id")
+        )
+        self.assertFalse(theirs & imported)
+        # A manager maps the user by hand; nothing changes in OpenProject.
+        binding.odoo_id = self.env["res.users"].create(
+            {"name": "Mapped by hand", "login": "mapped-by-hand"}
+        )
+        self.sync()
+        imported = set(
+            self.bindings("openproject.account.analytic.line").mapped("external_id")
+        )
+        self.assertEqual(theirs - imported, set())
+
+    def test_a_record_stamped_in_the_future_does_not_stop_the_sync(self):
+        self.sync()
+        wps = sorted(
+            expected_work_packages(self.instance, synced_project_ids(self.instance))
+        )
+        future, later = wps[0], wps[1]
+        self.instance.work_packages[future]["api_overrides"] = {
+            "updatedAt": "2999-01-01T00:00:00Z"
+        }
+        self.instance.update_work_package(future, subject="From a wrong clock")
+        self.sync()
+        checkpoints = self.env["openproject.sync.checkpoint"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+        for checkpoint in checkpoints.filtered("updated_since"):
+            self.assertLessEqual(checkpoint.updated_since.year, 2100)
+        self.instance.update_work_package(later, subject="Changed after that")
+        self.sync()
+        self.assertEqual(
+            self.binding("openproject.project.task", later).name, "Changed after that"
+        )
+
     def test_no_change_sync_costs_one_request_per_collection_per_project(self):
         self.backend.sweep_interval_hours = 1000
         self.sync()
