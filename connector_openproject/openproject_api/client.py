@@ -504,7 +504,11 @@ class OpenProjectClient(RetryObserver):
         cursor_at = parse_datetime(low) if low else None
         offset = 1
         size = self.page_size
-        seen = set()
+        # id -> the newest updatedAt yielded for it. A record changed while
+        # the walk goes on is met again further on, newer: it is yielded again
+        # so that its last version is the one imported; an unchanged record
+        # met twice (a page boundary on equal timestamps) is not.
+        seen = {}
         while True:
             page_filters = list(others)
             if cursor or high:
@@ -522,9 +526,17 @@ class OpenProjectClient(RetryObserver):
             size = page.page_size
             fresh = []
             for element in page.elements:
-                if element.get("id") not in seen:
-                    seen.add(element.get("id"))
-                    fresh.append(element)
+                element_id = element.get("id")
+                try:
+                    stamp = parse_datetime(element.get("updatedAt"))
+                except ValueError:
+                    stamp = None
+                if element_id in seen and not (
+                    stamp and seen[element_id] and stamp > seen[element_id]
+                ):
+                    continue
+                seen[element_id] = stamp
+                fresh.append(element)
             if fresh:
                 yield fresh
             if not page.elements or offset * size >= page.total:

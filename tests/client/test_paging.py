@@ -48,10 +48,23 @@ def visible_time_entry_ids(inst, running=False):
     }
 
 
-def walk_ids(pages):
-    ids = [element["id"] for page in pages for element in page]
-    assert len(ids) == len(set(ids)), "an id was yielded twice"
-    return set(ids)
+def walk_ids(pages, versions=None):
+    """Ids of a walk. An id comes again only in a newer version (a record
+    changed while the walk went on), never twice in the same one."""
+    stamps = {}
+    for page in pages:
+        for element in page:
+            key = (element["id"], element.get("updatedAt"))
+            assert key not in stamps, "an id was yielded twice in one version"
+            assert all(
+                stamp < element.get("updatedAt")
+                for (other, stamp) in stamps
+                if other == element["id"]
+            ), "an older version came after a newer one"
+            stamps[key] = element
+            if versions is not None:
+                versions[element["id"]] = element
+    return {element_id for element_id, __ in stamps}
 
 
 def logged(server, path):
@@ -166,9 +179,13 @@ def test_keyset_walk_loses_and_repeats_nothing_while_records_change(
     server = emulator(inst)
     server.inject("change_between_pages", path=WP_PATH, skip=1, callback=change)
     client = client_for(server, api_key)
-    ids = walk_ids(client.iter_pages("work_packages", keyset=True))
+    last = {}
+    ids = walk_ids(client.iter_pages("work_packages", keyset=True), versions=last)
     assert created and created[0] in ids
     assert {seen_early, unseen_late, deleted_seen} <= ids
+    # The record edited after it was yielded comes again, edited.
+    assert last[seen_early]["subject"] == "Edited while paging"
+    assert last[unseen_late]["subject"] == "Edited while paging too"
     survivors = visible_work_package_ids(inst)
     assert survivors <= ids
     assert ids - survivors <= {deleted_seen, deleted_unseen}
