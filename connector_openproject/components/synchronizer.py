@@ -155,7 +155,8 @@ class ProjectSynchronizer(Component):
         )
 
     def _queue_pages(self, pages, kind, force, then=None):
-        """One job per page, then the checkpoint job, then ``then``."""
+        """One job per page, then the checkpoint job, then the job ``then()``
+        prepares (if any)."""
         binding = self.project_binding
         page_jobs = []
         newest = None
@@ -177,26 +178,31 @@ class ProjectSynchronizer(Component):
                 page = page_importer.changed_records(page, binding)
                 if not page:
                     continue
-            page_jobs.append(
-                self.model.delayable(
-                    channel=CHANNEL,
-                    description=f"Import {len(page)} {kind.replace('_', ' ')} of "
-                    f"OpenProject project {binding.name}",
-                ).import_records(self.backend_record, page, force=force)
-            )
+            # Jobs are prepared once the whole listing went through (see
+            # time_entries in import_work_packages).
+            page_jobs.append(page)
         if not page_jobs:
             # Nothing to import: the checkpoint moves on in this job.
             binding.finish_sync(kind, newest)
             if then is not None:
-                then.delay()
+                then().delay()
             return 0
         finish = binding.delayable(
             channel=CHANNEL,
             description=f"Finish the {kind.replace('_', ' ')} sync of OpenProject "
             f"project {binding.name}",
         ).finish_sync(kind, newest)
-        tail = chain(finish, then) if then is not None else finish
-        group(*page_jobs).on_done(tail).delay()
+        tail = chain(finish, then()) if then is not None else finish
+        group(
+            *(
+                self.model.delayable(
+                    channel=CHANNEL,
+                    description=f"Import {len(page)} {kind.replace('_', ' ')} of "
+                    f"OpenProject project {binding.name}",
+                ).import_records(self.backend_record, page, force=force)
+                for page in page_jobs
+            )
+        ).on_done(tail).delay()
         return len(page_jobs)
 
     def import_work_packages(self):
@@ -207,10 +213,15 @@ class ProjectSynchronizer(Component):
         pages = self.component(usage="backend.adapter").iter_project_pages(
             binding.external_id, since=since
         )
-        time_entries = binding.delayable(
-            channel=CHANNEL,
-            description=f"Sync time entries of OpenProject project {binding.name}",
-        ).import_time_entries()
+
+        def time_entries():
+            # Prepared only once the listing went through: a delayable that
+            # is never delayed (the listing failed) makes queue_job warn.
+            return binding.delayable(
+                channel=CHANNEL,
+                description=f"Sync time entries of OpenProject project {binding.name}",
+            ).import_time_entries()
+
         count = self._queue_pages(pages, "work_packages", force, then=time_entries)
         _logger.info(
             "OpenProject project %s: %s pages of work packages queued (since %s)",
