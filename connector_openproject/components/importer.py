@@ -769,20 +769,23 @@ class UserImporter(Component):
         if backend.deleted_user_id:
             return backend.deleted_user_id
         company = backend.company_id
-        user = (
-            self.env["res.users"]
-            .with_context(**IMPORT_CONTEXT)
-            .create(
-                {
-                    "name": "Deleted user (OpenProject)",
-                    "login": f"openproject-deleted-user-{backend.id}",
-                    "company_id": company.id,
-                    "company_ids": [(6, 0, company.ids)],
-                    "groups_id": [(6, 0, self._user_groups())],
-                    "active": False,
-                }
+        # A job that took the lock after the other one committed still reads
+        # from its older snapshot: the duplicate login makes it retry.
+        with self._retry_unique_violation():
+            user = (
+                self.env["res.users"]
+                .with_context(**IMPORT_CONTEXT)
+                .create(
+                    {
+                        "name": "Deleted user (OpenProject)",
+                        "login": f"openproject-deleted-user-{backend.id}",
+                        "company_id": company.id,
+                        "company_ids": [(6, 0, company.ids)],
+                        "groups_id": [(6, 0, self._user_groups())],
+                        "active": False,
+                    }
+                )
             )
-        )
         backend.sudo().deleted_user_id = user
         return user
 
@@ -1068,9 +1071,16 @@ class TimeEntryImporter(Component):
                 limit=1,
             )
             if not employee:
-                employee = Employee.with_context(**IMPORT_CONTEXT).create(
-                    {"name": user.name, "user_id": user.id, "company_id": company.id}
-                )
+                # The lock does not help a job whose snapshot predates the
+                # other one's commit: the unique user makes it retry.
+                with self._retry_unique_violation():
+                    employee = Employee.with_context(**IMPORT_CONTEXT).create(
+                        {
+                            "name": user.name,
+                            "user_id": user.id,
+                            "company_id": company.id,
+                        }
+                    )
             elif not employee.active:
                 employee.with_context(**IMPORT_CONTEXT).active = True
             cache[key] = employee.id

@@ -198,6 +198,8 @@ class OpenProjectBackend(models.Model):
         if not key:
             return vals
         key = key.strip()
+        if not key:
+            return dict(vals, api_key=False)
         if not key.isascii() or not key.isprintable() or " " in key:
             raise UserError(
                 _(
@@ -264,6 +266,9 @@ class OpenProjectBackend(models.Model):
         uid). ``openproject_caches`` is shared by every component of the work
         context, whatever model they work on (see ``_cache``)."""
         self.ensure_one()
+        # Every job that talks to OpenProject or writes what it brings comes
+        # through here: none is for users outside the connector managers.
+        self._check_manager()
         client = self._get_client()
         kwargs.setdefault("openproject_caches", {})
         # Records a page importer has mapped and holds back for one batch

@@ -140,6 +140,7 @@ class OpenProjectProjectProject(models.Model):
     def finish_sync(self, kind, newest_updated_at=None):
         """Job: all pages of a listing are imported; move the checkpoint on."""
         self.ensure_one()
+        self.backend_id._check_manager()
         checkpoint = self.env["openproject.sync.checkpoint"]._get(
             self.backend_id, kind, self
         )

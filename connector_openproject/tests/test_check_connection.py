@@ -125,3 +125,24 @@ class TestCheckConnection(OpenProjectCase):
         for method in ("action_run_import", "action_check_connection", "sync_backend"):
             with self.assertRaises(AccessError, msg=method):
                 getattr(backend, method)()
+        # Nor the jobs a sync is made of, called directly over RPC.
+        self.sync()
+        project = self.env["openproject.project.project"].search(
+            [("backend_id", "=", self.backend.id), ("sync", "=", True)], limit=1
+        )
+        self.assertTrue(project)
+        project = project.with_user(user)
+        for method in (
+            "action_sync_now",
+            "import_work_packages",
+            "import_time_entries",
+            "sweep_deletions",
+        ):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(project, method)()
+        with self.assertRaises(AccessError):
+            project.finish_sync("work_packages", "2026-01-01T00:00:00Z")
+        with self.assertRaises(AccessError):
+            self.env["openproject.project.task"].with_user(user).import_record(
+                self.backend.with_user(user), 1
+            )
