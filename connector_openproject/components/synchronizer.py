@@ -183,7 +183,7 @@ class ProjectSynchronizer(Component):
             page_jobs.append(page)
         if not page_jobs:
             # Nothing to import: the checkpoint moves on in this job.
-            binding.finish_sync(kind, newest)
+            binding.finish_sync(kind, newest, binding.resync_serial)
             if then is not None:
                 then().delay()
             return 0
@@ -191,7 +191,7 @@ class ProjectSynchronizer(Component):
             channel=CHANNEL,
             description=f"Finish the {kind.replace('_', ' ')} sync of OpenProject "
             f"project {binding.name}",
-        ).finish_sync(kind, newest)
+        ).finish_sync(kind, newest, binding.resync_serial)
         tail = chain(finish, then()) if then is not None else finish
         group(
             *(

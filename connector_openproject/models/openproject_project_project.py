@@ -67,6 +67,11 @@ class OpenProjectProjectProject(models.Model):
         help="A setting changed: the next sync re-imports this project's work "
         "packages whether they changed in OpenProject or not.",
     )
+    resync_serial = fields.Integer(
+        readonly=True,
+        help="Counts the re-imports asked for, so that a sync that was already "
+        "running when a setting changed does not clear the newer request.",
+    )
     company_id = fields.Many2one(related="backend_id.company_id")
 
     def _compute_parent_id(self):
@@ -97,8 +102,10 @@ class OpenProjectProjectProject(models.Model):
             changed = self.filtered(
                 lambda b: any(b[key] != before[b.id][key] for key in watched)
             )
-            if changed:
-                super(OpenProjectProjectProject, changed).write({"resync_needed": True})
+            for binding in changed:
+                super(OpenProjectProjectProject, binding).write(
+                    {"resync_needed": True, "resync_serial": binding.resync_serial + 1}
+                )
         return res
 
     def action_sync_now(self):
@@ -137,8 +144,11 @@ class OpenProjectProjectProject(models.Model):
             work.component(usage="deletion.sweeper").run(self)
         return True
 
-    def finish_sync(self, kind, newest_updated_at=None):
-        """Job: all pages of a listing are imported; move the checkpoint on."""
+    def finish_sync(self, kind, newest_updated_at=None, resync_serial=None):
+        """Job: all pages of a listing are imported; move the checkpoint on.
+
+        ``resync_serial`` is the project's serial when the listing started:
+        a re-import asked for since then stays asked for."""
         self.ensure_one()
         self.backend_id._check_manager()
         checkpoint = self.env["openproject.sync.checkpoint"]._get(
@@ -146,7 +156,11 @@ class OpenProjectProjectProject(models.Model):
         )
         if newest_updated_at:
             checkpoint.advance(newest_updated_at)
-        if kind == "work_packages" and self.resync_needed:
+        if (
+            kind == "work_packages"
+            and self.resync_needed
+            and (resync_serial is None or resync_serial == self.resync_serial)
+        ):
             self.with_context(openproject_importing=True).resync_needed = False
         return True
 

@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
-from .common import OpenProjectCase
+from .common import OpenProjectCase, run_jobs
 from .expected import expected_activities, expected_work_packages
 
 
@@ -55,6 +55,22 @@ class TestProjectSettings(OpenProjectCase):
                 bool(task.description),
                 bool(self.instance.work_packages[task.external_id]["description"]),
             )
+        self.assertFalse(binding.resync_needed)
+
+    def test_a_setting_changed_during_a_sync_is_not_forgotten(self):
+        self.sync()
+        pid = self.active_project_with_content()
+        binding = self.binding("openproject.project.project", pid)
+        binding.write({"sync": True, "sync_description": False})
+        self.sync()
+        binding.sync_description = True
+        # The listing job of that sync runs and queues its pages and its
+        # finishing job; then the manager changes another setting.
+        binding.import_work_packages()
+        binding.activity_filter = "comments"
+        run_jobs(self.env)
+        self.assertTrue(binding.resync_needed, "the newer request is kept")
+        self.sync()
         self.assertFalse(binding.resync_needed)
 
     def test_each_activity_filter(self):
