@@ -274,6 +274,40 @@ class OpenProjectRecordImporter(AbstractComponent):
             self._after_import(binding, record, CREATED)
         return bindings
 
+    def create_deferred(self, group_of):
+        """Create what ``run`` held back: in one batch, or should the batch
+        fail, group by group (``group_of(item)``), each in its own savepoint,
+        so that only the culprits fail.
+
+        :returns: ``[(group, items, error)]`` for the groups that failed
+        """
+        deferred = list(self.deferred or ())
+        if not deferred:
+            return []
+        self.deferred.clear()
+        try:
+            with self.env.cr.savepoint():
+                self.create_batch(deferred)
+            return []
+        except (RetryableJobError, psycopg2.OperationalError):
+            raise
+        except Exception:  # noqa: BLE001 - each group is tried alone below
+            self._forget_caches()
+        groups = {}
+        for item in deferred:
+            groups.setdefault(group_of(item), []).append(item)
+        failed = []
+        for group, items in groups.items():
+            try:
+                with self.env.cr.savepoint():
+                    self.create_batch(items)
+            except (RetryableJobError, psycopg2.OperationalError):
+                raise
+            except Exception as err:  # noqa: BLE001 - the caller reports them
+                self._forget_caches()
+                failed.append((group, items, err))
+        return failed
+
     def same_model_dependencies(self, record):
         """OpenProject ids of records of this model that must exist first."""
         return ()
@@ -376,37 +410,19 @@ class OpenProjectPageImporter(AbstractComponent):
     _batch_creates = False
 
     def _create_deferred(self, importer, counts, imported, force):
-        """Create the page's new records in one batch; should the batch fail,
-        one by one, each in its own savepoint, so only the culprits fail."""
-        deferred = list(importer.deferred or ())
-        if not deferred:
-            return
-        importer.deferred.clear()
-        try:
-            with self.env.cr.savepoint():
-                importer.create_batch(deferred)
-            return
-        except (RetryableJobError, psycopg2.OperationalError):
-            raise
-        except Exception:  # noqa: BLE001 - each record is tried alone below
-            self._forget_caches()
-        for item in deferred:
-            external_id, __, record = item
-            try:
-                with self.env.cr.savepoint():
-                    importer.create_batch([item])
-            except (RetryableJobError, psycopg2.OperationalError):
-                raise
-            except Exception as err:  # noqa: BLE001 - reported and re-queued below
-                self._forget_caches()
-                counts[CREATED] -= 1
-                counts["failed"] += 1
-                if external_id in imported:
-                    imported.remove(external_id)
-                self._report_failure(record, err)
-                self.model.delayed_import_record(
-                    self.backend_record, external_id, force=force
-                )
+        """Create the page's new records in one batch (one by one should it
+        fail); the records Odoo refuses fail alone and are queued again."""
+        for external_id, items, err in importer.create_deferred(
+            group_of=lambda item: item[0]
+        ):
+            counts[CREATED] -= 1
+            counts["failed"] += 1
+            if external_id in imported:
+                imported.remove(external_id)
+            self._report_failure(items[0][2], err)
+            self.model.delayed_import_record(
+                self.backend_record, external_id, force=force
+            )
 
     def _report_failure(self, record, err):
         message = (
@@ -1226,44 +1242,22 @@ class ActivitiesImporter(Component):
         )
 
     def _create_deferred(self, importer, counts, force):
-        """Create the new messages in one batch; should it fail, those of each
-        work package apart, so that only the culprits fail and are queued
-        again (their tasks are marked as behind on activities)."""
-        deferred = list(importer.deferred)
-        if not deferred:
-            return
-        importer.deferred.clear()
-        try:
-            with self.env.cr.savepoint():
-                importer.create_batch(deferred)
-            return
-        except (RetryableJobError, psycopg2.OperationalError):
-            raise
-        except Exception:  # noqa: BLE001 - each work package is tried alone below
-            self._forget_caches()
-        by_work_package = {}
-        for item in deferred:
-            by_work_package.setdefault(item[1]["work_package_external_id"], []).append(
-                item
-            )
+        """Create the new messages in one batch (those of each work package
+        apart should it fail); the work packages whose messages Odoo refuses
+        are queued again, their tasks marked as behind on activities."""
         task_binder = self.binder_for("openproject.project.task")
-        for work_package_id, items in by_work_package.items():
-            try:
-                with self.env.cr.savepoint():
-                    importer.create_batch(items)
-            except (RetryableJobError, psycopg2.OperationalError):
-                raise
-            except Exception as err:  # noqa: BLE001 - reported and re-queued below
-                self._forget_caches()
-                counts[CREATED] -= len(items)
-                counts["failed"] += 1
-                self._report_failure(work_package_id, err)
-                task_binder.to_internal(work_package_id).with_context(
-                    **IMPORT_CONTEXT
-                ).activities_synced_at = False
-                self.model.delayed_import_activities(
-                    self.backend_record, [work_package_id], force=force
-                )
+        for work_package_id, items, err in importer.create_deferred(
+            group_of=lambda item: item[1]["work_package_external_id"]
+        ):
+            counts[CREATED] -= len(items)
+            counts["failed"] += 1
+            self._report_failure(work_package_id, err)
+            task_binder.to_internal(work_package_id).with_context(
+                **IMPORT_CONTEXT
+            ).activities_synced_at = False
+            self.model.delayed_import_activities(
+                self.backend_record, [work_package_id], force=force
+            )
 
     def _import_work_package(
         self, work_package_id, task_binding, wanted, force, counts, importer
