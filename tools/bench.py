@@ -1569,33 +1569,11 @@ def worker_main(mode, spec_path):
     return 0
 
 
-def _raise_exit(signum, _frame):
-    raise SystemExit(128 + signum)
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
         return worker_main(argv[1], argv[2])
-    args = parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _raise_exit)
-    try:
-        return run(args)
-    except BenchError as err:
-        print(f"bench FAILED: {err}", file=sys.stderr)
-        return 1
-    except (
-        odoo_common.OdooNotFound,
-        pgcluster.PostgresNotFound,
-        pgcluster.ClusterError,
-    ) as err:
-        print(f"bench: cannot run: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("bench: interrupted, cleaned up", file=sys.stderr)
-        return 130
+    return odoo_common.run_tool("bench", run, parse_args(argv), BenchError)
 
 
 if __name__ == "__main__":

@@ -718,10 +718,6 @@ def _rel(path):
     return os.path.relpath(path, os.getcwd()) if path.startswith(os.getcwd()) else path
 
 
-def _raise_exit(signum, _frame):
-    raise SystemExit(128 + signum)
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Import the OpenProject emulator's demo instance into a "
@@ -885,27 +881,7 @@ def _log_mentions(path, text):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    # Ctrl-C must work even when started in the background with SIGINT ignored;
-    # SIGTERM/SIGHUP unwind like it, so every `finally` and callback runs.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _raise_exit)
-    try:
-        return run(args)
-    except DemoError as err:
-        print(f"demo FAILED: {err}", file=sys.stderr)
-        return 1
-    except (
-        odoo_common.OdooNotFound,
-        pgcluster.PostgresNotFound,
-        pgcluster.ClusterError,
-    ) as err:
-        print(f"demo: cannot run: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("demo: interrupted, cleaned up", file=sys.stderr)
-        return 130
+    return odoo_common.run_tool("demo", run, parse_args(argv), DemoError)
 
 
 if __name__ == "__main__":

@@ -328,3 +328,31 @@ def iter_log_records(lines):
 def read_log_records(log_path):
     with open(log_path, encoding="utf-8", errors="replace") as handle:
         return list(iter_log_records(handle))
+
+
+def _raise_exit(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def run_tool(name, run, args, tool_error):
+    """Run a tool's ``run(args)`` the way demo and bench both need: Ctrl-C
+    works even when started in the background with SIGINT ignored, SIGTERM
+    and SIGHUP unwind like it (every ``finally`` and callback runs), and
+    failures end in one line and an exit code: 1 for ``tool_error``, 2 when
+    Odoo or PostgreSQL cannot be used here, 130 when interrupted."""
+    import pgcluster  # noqa: PLC0415 - beside this module in tools/
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_exit)
+    try:
+        return run(args)
+    except tool_error as err:
+        print(f"{name} FAILED: {err}", file=sys.stderr)
+        return 1
+    except (OdooNotFound, pgcluster.PostgresNotFound, pgcluster.ClusterError) as err:
+        print(f"{name}: cannot run: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted, cleaned up", file=sys.stderr)
+        return 130
