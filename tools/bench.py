@@ -13,7 +13,7 @@ What one run does, all on this machine and loopback only:
    without demo data once into a template database, and copy it into a
    database for the import and one for the floor;
 3. run three phases, each in its own Odoo worker process (so that
-   ``ru_maxrss`` is that phase's peak): (1) the full first import, (2) a sync
+   its own peak RSS is that phase's peak): (1) the full first import, (2) a sync
    with nothing changed, (3) a sync after ``--change-share`` (1 %) of the work
    packages and time entries changed. The change is made by stopping the
    emulator, changing the instance with its own mutation methods (which set
@@ -41,7 +41,7 @@ its cursor back like the HTTP layer would.
 What is measured per phase: wall time; created/updated records per kind;
 time, SQL queries and peak RSS growth per job function (so records per second
 and queries per record are per kind); requests the emulator answered (from
-its request log); the worker's ``ru_maxrss`` and its RSS once the registry is
+its request log); the worker's own peak RSS (``VmHWM``) and its RSS once the registry is
 loaded; jobs by state, and the failed ones with their messages.
 
 ``--profile`` runs the import under cProfile (one profile per job function,
@@ -492,8 +492,8 @@ def print_report(result):
         ),
         row(
             "peak RSS (MB)",
-            lambda p: p["memory"]["ru_maxrss_mb"],
-            lambda f: f["memory"]["ru_maxrss_mb"],
+            lambda p: p["memory"]["peak_rss_mb"],
+            lambda f: f["memory"]["peak_rss_mb"],
         ),
         row(
             "RSS after registry (MB)",
@@ -603,7 +603,88 @@ def evaluate_targets(result):
             "ok": nochange["wall_seconds"] <= 10 * max(1, projects / 50),
             "detail": f"{nochange['wall_seconds']:.1f}s",
         }
+    if full:
+        checks["peak memory grows with pages, not the instance"] = memory_scaling(
+            result, previous_results(result)
+        )
     return checks
+
+
+def _instance_size(result):
+    return sum(
+        result["instance"].get(k, 0)
+        for k in ("work_packages", "time_entries", "activities")
+    )
+
+
+def previous_results(result, results_dir=None):
+    """Earlier unprofiled runs on this machine, newest first, that measured the
+    worker's own peak (runs before ``peak_rss_mb`` carried the bench process's
+    peak and cannot be compared)."""
+    results_dir = results_dir or RESULTS_DIR
+    machine = result.get("machine", {})
+    same = ("cpu_model", "cores", "ram_gb", "odoo", "postgresql")
+    found = []
+    for name in sorted(os.listdir(results_dir), reverse=True):
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(results_dir, name), encoding="utf-8") as handle:
+                other = json.load(handle)
+            memory = other["phases"]["full"]["memory"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if not isinstance(other.get("instance"), dict):
+            continue
+        if other.get("started_at") == result.get("started_at"):
+            continue
+        if other.get("profiled") or "peak_rss_mb" not in memory:
+            continue
+        if any(other.get("machine", {}).get(k) != machine.get(k) for k in same):
+            continue
+        other["_file"] = name
+        found.append(other)
+    return found
+
+
+def memory_scaling(result, others):
+    """Compare the full import's peak memory with a run at another instance size.
+
+    Peak memory is bounded by the page size when the part above the loaded
+    registry stays about the same however large the instance is. The check
+    takes the most recent comparable run whose instance is at least 1.5 times
+    smaller or larger and passes when that part grew by less than half of
+    the instance's growth (for twice the records: less than 1.5 times)."""
+    size = _instance_size(result)
+    mem = result["phases"]["full"]["memory"]
+    above = mem["peak_rss_mb"] - mem["rss_after_registry_mb"]
+    for other in others:
+        other_size = _instance_size(other)
+        if not other_size or max(size, other_size) < 1.5 * min(size, other_size):
+            continue
+        other_mem = other["phases"]["full"]["memory"]
+        other_above = other_mem["peak_rss_mb"] - other_mem["rss_after_registry_mb"]
+        (small, small_above, small_peak), (large, large_above, large_peak) = sorted(
+            [
+                (size, above, mem["peak_rss_mb"]),
+                (other_size, other_above, other_mem["peak_rss_mb"]),
+            ]
+        )
+        size_ratio = large / small
+        growth_ratio = large_above / max(small_above, 1.0)
+        return {
+            "ok": growth_ratio < 1 + (size_ratio - 1) / 2,
+            "detail": f"{size_ratio:.1f}x the records ({small:,} -> {large:,}, "
+            f"run {other['_file']}): peak {small_peak:.0f} -> {large_peak:.0f} MB, "
+            f"above the loaded registry {small_above:.0f} -> {large_above:.0f} MB "
+            f"({growth_ratio:.2f}x)",
+        }
+    return {
+        "ok": None,
+        "detail": f"peak {mem['peak_rss_mb']:.0f} MB, {above:.0f} MB above the "
+        "loaded registry; run again at another --scale (e.g. 0.5) on this machine "
+        "to compare",
+    }
 
 
 # --- main ---------------------------------------------------------------------------
@@ -818,8 +899,19 @@ def _rss_kb(field="VmRSS"):
     return None
 
 
+# The highest VmHWM seen before a reset: the process's own peak is the larger
+# of it and the current VmHWM.
+_PEAK_SEEN_KB = 0
+
+
 def _reset_peak_rss():
-    """Reset VmHWM to the current RSS (Linux >= 4.0), to measure one job's peak."""
+    """Reset VmHWM to the current RSS (Linux >= 4.0), to measure one job's peak.
+
+    The peak reached so far is kept first, so ``_peak_rss_mb`` still tells the
+    process's peak over all jobs.
+    """
+    global _PEAK_SEEN_KB
+    _PEAK_SEEN_KB = max(_PEAK_SEEN_KB, _rss_kb("VmHWM") or 0)
     try:
         with open("/proc/self/clear_refs", "w", encoding="utf-8") as handle:
             handle.write("5")
@@ -828,10 +920,15 @@ def _reset_peak_rss():
         return False
 
 
-def _ru_maxrss_mb():
-    import resource
+def _peak_rss_mb():
+    """The peak resident memory of this process's own address space.
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Not ``getrusage().ru_maxrss``: Linux carries a parent's peak into a child
+    across fork and exec, so a worker started by a bench process that held the
+    generated instance would report the bench process's peak, not its own.
+    ``VmHWM`` belongs to the address space the worker built after exec.
+    """
+    return max(_PEAK_SEEN_KB, _rss_kb("VmHWM") or 0) / 1024
 
 
 def _odoo_setup(spec):
@@ -1102,7 +1199,7 @@ def worker_import(spec):
             for e in events
         },
         "memory": {
-            "ru_maxrss_mb": _ru_maxrss_mb(),
+            "peak_rss_mb": _peak_rss_mb(),
             "rss_after_registry_mb": (rss_registry or 0) / 1024,
             "max_job_peak_growth_mb": driver.max_growth_kb / 1024
             if driver.peak_resettable
@@ -1545,7 +1642,7 @@ def worker_floor(spec):
         "sql_queries": sql_db.sql_counter - queries,
         "kinds": kinds,
         "memory": {
-            "ru_maxrss_mb": _ru_maxrss_mb(),
+            "peak_rss_mb": _peak_rss_mb(),
             "rss_after_registry_mb": (rss_registry or 0) / 1024,
         },
     }
