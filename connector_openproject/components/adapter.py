@@ -10,7 +10,12 @@ permission).
 """
 
 import logging
+import queue
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
+from itertools import islice
 
 from odoo.addons.component.core import AbstractComponent, Component
 from odoo.addons.connector.exception import IDMissingInBackend, NetworkRetryableError
@@ -201,14 +206,77 @@ class OpenProjectActivityAdapter(Component):
     _apply_on = "openproject.mail.message"
     _collection_path = "activities"
 
+    @staticmethod
+    def _path_for(work_package_id):
+        return f"work_packages/{int(work_package_id)}/activities"
+
     def list_for_work_package(self, work_package_id):
         """Activities of a work package (an unpaginated collection)."""
         return [
             compact_record(record)
-            for record in self.get_elements(
-                f"work_packages/{int(work_package_id)}/activities"
-            )
+            for record in self.get_elements(self._path_for(work_package_id))
         ]
+
+    def iter_for_work_packages(self, work_package_ids, parallel=1):
+        """``(work package id, read)`` for each id, in order, where ``read()``
+        returns that work package's activities or raises what reading them
+        raised, so the caller handles each failure on its own.
+
+        OpenProject has no collection of activities across work packages: one
+        request per work package. Up to ``parallel`` of them are made at the
+        same time, each thread with a client of its own (a client is not
+        shared between threads), and at most twice that many work packages
+        are read ahead of the caller. Close the generator (``closing``) when
+        stopping early: it waits for the requests under way.
+        """
+        ids = [int(i) for i in work_package_ids]
+        parallel = min(max(int(parallel or 1), 1), len(ids))
+        if parallel <= 1:
+            for work_package_id in ids:
+                yield (
+                    work_package_id,
+                    partial(self.list_for_work_package, work_package_id),
+                )
+            return
+        # Clients are made here, in the job's thread: making one reads the
+        # backend, and the ORM is not for other threads.
+        clients = [self.backend_record._get_client() for _ in range(parallel)]
+        idle = queue.SimpleQueue()
+        for client in clients:
+            idle.put(client)
+
+        def fetch(work_package_id):
+            client = idle.get()
+            try:
+                return client.get_elements(self._path_for(work_package_id))
+            finally:
+                idle.put(client)
+
+        executor = ThreadPoolExecutor(
+            max_workers=parallel, thread_name_prefix="openproject-activities"
+        )
+        try:
+            ahead = deque()
+            todo = iter(ids)
+            for work_package_id in islice(todo, 2 * parallel):
+                ahead.append((work_package_id, executor.submit(fetch, work_package_id)))
+            while ahead:
+                work_package_id, future = ahead.popleft()
+                following = next(todo, None)
+                if following is not None:
+                    ahead.append((following, executor.submit(fetch, following)))
+                yield (
+                    work_package_id,
+                    partial(self._activities_of, work_package_id, future),
+                )
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+            for client in clients:
+                client.close()
+
+    def _activities_of(self, work_package_id, future):
+        with self._handle_errors(f"Reading {self._path_for(work_package_id)}"):
+            return [compact_record(record) for record in future.result()]
 
 
 class OpenProjectBackendAdapter(Component):

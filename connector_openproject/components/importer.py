@@ -14,7 +14,7 @@ they abort the whole page job, which queue_job retries.
 import hashlib
 import logging
 import struct
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 import psycopg2
 from psycopg2 import errorcodes
@@ -1185,45 +1185,61 @@ class ActivitiesImporter(Component):
         task_binder.to_internal_many(work_package_ids)
         importer = self.component(usage="record.importer")
         importer.deferred = []
+        alone = len(work_package_ids) == 1
+        todo = []
         for work_package_id in work_package_ids:
             task_binding = task_binder.to_internal(work_package_id)
             if not task_binding:
                 continue
             wanted = task_binding.project_binding_id.activity_filter or "all"
-            if wanted == "none":
-                continue
-            if len(importer.deferred) >= self.batch_size:
-                self._create_deferred(importer, counts, force)
-            deferred_before = len(importer.deferred)
-            try:
-                with self.env.cr.savepoint():
-                    self._import_work_package(
-                        work_package_id, task_binding, wanted, force, counts, importer
-                    )
-            except NetworkRetryableError:
-                # OpenProject failed us on this work package only: the others
-                # go on, this one is tried again in its own job.
-                self._forget_caches()
-                del importer.deferred[deferred_before:]
-                if len(work_package_ids) == 1:
-                    raise
-                self.model.delayed_import_activities(
-                    self.backend_record, [work_package_id], force=force
-                )
-                continue
-            except (RetryableJobError, psycopg2.OperationalError):
-                raise
-            except Exception as err:  # noqa: BLE001 - reported and re-queued below
-                self._forget_caches()
-                del importer.deferred[deferred_before:]
-                counts["failed"] += 1
-                self._report_failure(work_package_id, err)
-                if len(work_package_ids) > 1:
+            if wanted != "none":
+                todo.append((work_package_id, task_binding, wanted))
+        # Read ahead, several at a time; each read is done (or raises) in
+        # the savepoint of its work package below.
+        reads = self.backend_adapter.iter_for_work_packages(
+            [work_package_id for work_package_id, _b, _w in todo],
+            parallel=self.backend_record.parallel_requests,
+        )
+        with closing(reads):
+            for (work_package_id, task_binding, wanted), (_id, read) in zip(
+                todo, reads, strict=True
+            ):
+                if len(importer.deferred) >= self.batch_size:
+                    self._create_deferred(importer, counts, force)
+                deferred_before = len(importer.deferred)
+                try:
+                    with self.env.cr.savepoint():
+                        self._import_work_package(
+                            work_package_id,
+                            read(),
+                            task_binding,
+                            wanted,
+                            force,
+                            counts,
+                            importer,
+                        )
+                except NetworkRetryableError:
+                    # OpenProject failed us on this work package only: the
+                    # others go on, this one is tried again in its own job.
+                    self._forget_caches()
+                    del importer.deferred[deferred_before:]
+                    if alone:
+                        raise
                     self.model.delayed_import_activities(
                         self.backend_record, [work_package_id], force=force
                     )
-                else:
+                except (RetryableJobError, psycopg2.OperationalError):
                     raise
+                except Exception as err:  # noqa: BLE001 - reported, re-queued
+                    self._forget_caches()
+                    del importer.deferred[deferred_before:]
+                    counts["failed"] += 1
+                    self._report_failure(work_package_id, err)
+                    if alone:
+                        raise
+                    self.model.delayed_import_activities(
+                        self.backend_record, [work_package_id], force=force
+                    )
         self._create_deferred(importer, counts, force)
         self.backend_record._record_sync_event(self.model._name, counts)
         return counts
@@ -1260,9 +1276,15 @@ class ActivitiesImporter(Component):
             )
 
     def _import_work_package(
-        self, work_package_id, task_binding, wanted, force, counts, importer
+        self,
+        work_package_id,
+        activities,
+        task_binding,
+        wanted,
+        force,
+        counts,
+        importer,
     ):
-        activities = self.backend_adapter.list_for_work_package(work_package_id)
         self.work.work_package_id = work_package_id
         existing = self.binder.to_internal_many(a["id"] for a in activities)
         importer.lock_many(int(a["id"]) for a in activities)

@@ -156,7 +156,7 @@ class ProjectSynchronizer(Component):
 
     def _queue_pages(self, pages, kind, force, then=None):
         """One job per page, then the checkpoint job, then the job ``then()``
-        prepares (if any)."""
+        prepares (if any). Returns the pages queued."""
         binding = self.project_binding
         page_jobs = []
         newest = None
@@ -186,7 +186,7 @@ class ProjectSynchronizer(Component):
             binding.finish_sync(kind, newest, binding.resync_serial)
             if then is not None:
                 then().delay()
-            return 0
+            return page_jobs
         finish = binding.delayable(
             channel=CHANNEL,
             description=f"Finish the {kind.replace('_', ' ')} sync of OpenProject "
@@ -203,7 +203,7 @@ class ProjectSynchronizer(Component):
                 for page in page_jobs
             )
         ).on_done(tail).delay()
-        return len(page_jobs)
+        return page_jobs
 
     def import_work_packages(self):
         binding = self.project_binding
@@ -222,13 +222,57 @@ class ProjectSynchronizer(Component):
                 description=f"Sync time entries of OpenProject project {binding.name}",
             ).import_time_entries()
 
-        count = self._queue_pages(pages, "work_packages", force, then=time_entries)
+        queued = self._queue_pages(pages, "work_packages", force, then=time_entries)
         _logger.info(
             "OpenProject project %s: %s pages of work packages queued (since %s)",
             binding.name,
-            count,
+            len(queued),
             since,
         )
+        self._queue_activities_behind(queued)
+
+    def _queue_activities_behind(self, queued_pages):
+        """Queue the activities of the project's tasks that are behind and
+        that no page of this sync imports.
+
+        A task's activities are behind when they were not imported for the
+        version of the work package it holds: their job failed for good (or
+        was cancelled) after the work package's page went through, and the
+        work package, unchanged since, is listed no more. Without this they
+        would wait for the next change in OpenProject.
+        """
+        binding = self.project_binding
+        if binding.activity_filter == "none":
+            return
+        queued = {int(record["id"]) for page in queued_pages for record in page}
+        Task = self.env["openproject.project.task"]
+        Task.flush_model(
+            ["backend_id", "project_binding_id", "external_id"]
+            + ["activities_synced_at", "openproject_updated_at"]
+        )
+        self.env["project.task"].flush_model(["active"])
+        self.env.cr.execute(
+            """
+            SELECT b.external_id
+              FROM openproject_project_task b
+              JOIN project_task t ON t.id = b.odoo_id
+             WHERE b.backend_id = %s AND b.project_binding_id = %s AND t.active
+               AND b.activities_synced_at IS DISTINCT FROM b.openproject_updated_at
+             ORDER BY b.external_id
+            """,
+            (self.backend_record.id, binding.id),
+        )
+        behind = [row[0] for row in self.env.cr.fetchall() if row[0] not in queued]
+        if behind:
+            _logger.info(
+                "OpenProject project %s: activities of %s work packages are "
+                "behind and queued again",
+                binding.name,
+                len(behind),
+            )
+            self.env["openproject.mail.message"].delayed_import_activities(
+                self.backend_record, behind
+            )
 
     def import_time_entries(self):
         binding = self.project_binding
@@ -257,11 +301,11 @@ class ProjectSynchronizer(Component):
             first = next(pages, None)
         if first is not None:
             pages = itertools.chain([first], pages)
-        count = self._queue_pages(pages, "time_entries", False)
+        queued = self._queue_pages(pages, "time_entries", False)
         _logger.info(
             "OpenProject project %s: %s pages of time entries queued",
             binding.name,
-            count,
+            len(queued),
         )
 
 

@@ -14,6 +14,8 @@ from ..openproject_api import OpenProjectClient, errors
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "connector.group_connector_manager"
+# More would look like an attack to a server, and gain nothing on one job.
+MAX_PARALLEL_REQUESTS = 16
 
 ACTIVITY_FILTERS = [
     ("none", "None"),
@@ -78,6 +80,12 @@ class OpenProjectBackend(models.Model):
         default=0.5,
         help="First wait before a request that failed for a passing reason "
         "(timeout, 5xx, 429) is tried again; it doubles at each try.",
+    )
+    parallel_requests = fields.Integer(
+        default=4,
+        help="Activities (comments and updates) are read with one request per "
+        "work package; this many are made at the same time. Lower it if "
+        "OpenProject limits the API key's rate (1: one after the other).",
     )
     active = fields.Boolean(default=True)
     create_users = fields.Boolean(
@@ -220,6 +228,19 @@ class OpenProjectBackend(models.Model):
                 _("Only connector managers may check or run an OpenProject sync.")
             )
 
+    @api.constrains("parallel_requests")
+    def _check_parallel_requests(self):
+        for backend in self:
+            if not 1 <= backend.parallel_requests <= MAX_PARALLEL_REQUESTS:
+                raise UserError(
+                    _(
+                        "Parallel requests must be between 1 and %(max)s "
+                        "(backend %(name)s).",
+                        max=MAX_PARALLEL_REQUESTS,
+                        name=backend.name,
+                    )
+                )
+
     @api.constrains("url")
     def _check_url(self):
         for backend in self:
@@ -275,10 +296,13 @@ class OpenProjectBackend(models.Model):
         # create, by binding model (see DeferredDependency).
         kwargs.setdefault("openproject_deferred", {})
         backend = self.sudo()
-        with super(OpenProjectBackend, backend).work_on(
-            model_name, client=client, **kwargs
-        ) as work:
-            yield work
+        try:
+            with super(OpenProjectBackend, backend).work_on(
+                model_name, client=client, **kwargs
+            ) as work:
+                yield work
+        finally:
+            client.close()
 
     def _connection_error_message(self, err):
         """A translated sentence telling a user what went wrong and what to do."""

@@ -2,11 +2,15 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from unittest.mock import patch
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import OpenProjectCase
-from .expected import expected_work_packages, synced_project_ids
+from .expected import (
+    expected_activities,
+    expected_work_packages,
+    synced_project_ids,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -133,3 +137,51 @@ class TestBadRecords(OpenProjectCase):
         self.assertEqual(
             self.binding("openproject.project.task", refused).name, "Accepted now"
         )
+
+    def _activities_of_one_work_package_cannot_be_read(self, parallel):
+        """OpenProject keeps failing on the activities of one work package:
+        the other work packages' activities land (read ``parallel`` at a
+        time), that one is tried on its own and fails naming its path; once
+        OpenProject answers again, the next sync brings them."""
+        self.backend.write({"parallel_requests": parallel, "retry_backoff": 0.01})
+        project_ids = synced_project_ids(self.instance)
+        work_packages = expected_work_packages(self.instance, project_ids)
+        expected = expected_activities(self.instance, set(work_packages))
+        by_wp = {}
+        for act_id, activity in expected.items():
+            by_wp.setdefault(activity["work_package_id"], set()).add(act_id)
+        # One in the middle of the largest project's activity job.
+        bad = sorted(by_wp)[len(by_wp) // 2]
+        self.server.inject(
+            "500", count=10_000, path=f"/api/v3/work_packages/{bad}/activities"
+        )
+        self.sync()
+        imported = set(self.bindings("openproject.mail.message").mapped("external_id"))
+        self.assertEqual(imported, set(expected) - by_wp[bad])
+        self.assertTrue(self.binding("openproject.project.task", bad))
+        failed = self.failed_jobs()
+        self.assertEqual(
+            failed.mapped("method_name"), ["import_activities"], failed.mapped("name")
+        )
+        self.assertEqual(failed.args[1], [bad], "tried again on its own")
+        self.assertIn(f"work_packages/{bad}/activities", failed.exc_message or "")
+        self.server.clear_faults()
+        failed.write({"state": "cancelled"})
+        self.sync()
+        imported = set(self.bindings("openproject.mail.message").mapped("external_id"))
+        self.assertEqual(imported, set(expected))
+        self.assertFalse(self.failed_jobs())
+
+    def test_activities_that_cannot_be_read_fail_alone_parallel(self):
+        self._activities_of_one_work_package_cannot_be_read(parallel=4)
+
+    def test_activities_that_cannot_be_read_fail_alone_one_at_a_time(self):
+        self._activities_of_one_work_package_cannot_be_read(parallel=1)
+
+    def test_parallel_requests_stay_within_bounds(self):
+        for value in (0, -1, 17):
+            with self.assertRaises(UserError), self.env.cr.savepoint():
+                self.backend.parallel_requests = value
+                self.env.flush_all()
+        self.backend.parallel_requests = 16
+        self.assertEqual(self.backend.parallel_requests, 16)
