@@ -185,3 +185,57 @@ class TestBadRecords(OpenProjectCase):
                 self.env.flush_all()
         self.backend.parallel_requests = 16
         self.assertEqual(self.backend.parallel_requests, 16)
+
+    def test_new_users_come_in_one_batch_and_a_clash_goes_one_by_one(self):
+        """The Odoo users a page needs are created in one batch; two
+        OpenProject users sharing an e-mail address still end as one linked
+        user and one left unlinked with the reason, as one by one."""
+        Users = self.env["res.users"].with_context(active_test=False)
+        new = [
+            user
+            for user in sorted(self.instance.users.values(), key=lambda u: u["id"])
+            if user["type"] == "User"
+            and user["status"] == "active"
+            and not Users.search_count([("login", "=", user["login"])])
+        ]
+        self.assertGreaterEqual(len(new), 4, "the demo has users to create")
+        first, second = new[-2], new[-1]
+        second["email"] = first["email"].upper()
+        ResUsers = type(self.env["res.users"])
+        original_create = ResUsers.create
+        batches = []
+
+        def create(records, vals_list):
+            vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
+            batches.append(len(vals_list))
+            return original_create(records, vals_list)
+
+        with patch.object(ResUsers, "create", create):
+            self.sync()
+        self.assertGreater(max(batches), 1, "users are created in a batch")
+        linked = self.binding("openproject.res.users", first["id"])
+        self.assertEqual(linked.odoo_id.login, first["login"])
+        self.assertTrue(linked.created_by_connector)
+        left = self.binding("openproject.res.users", second["id"])
+        self.assertFalse(left.odoo_id)
+        events = self.env["openproject.sync.event"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "=", second["id"])]
+        )
+        self.assertTrue(
+            any("already linked" in (e.message or "") for e in events),
+            events.mapped("message"),
+        )
+        # Every Odoo user the sync made is linked to exactly one binding.
+        bindings = self.bindings("openproject.res.users").filtered("odoo_id")
+        made = bindings.filtered("created_by_connector").odoo_id
+        self.assertEqual(len(made), len(bindings.filtered("created_by_connector")))
+        logins = [u["login"] for u in new]
+        self.assertEqual(
+            set(Users.search([("login", "in", logins)]).ids),
+            set(made.filtered(lambda u: u.login in logins).ids),
+        )
+        self.assertNotIn(second["login"], Users.search([]).mapped("login"))
+        # A second sync changes nothing for them.
+        self.sync()
+        self.assertEqual(self.binding("openproject.res.users", first["id"]), linked)
+        self.assertFalse(self.binding("openproject.res.users", second["id"]).odoo_id)
