@@ -1,5 +1,6 @@
 # Copyright 2026 The connector_openproject authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from contextlib import contextmanager
 from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
@@ -11,6 +12,25 @@ from .expected import (
     expected_work_packages,
     synced_project_ids,
 )
+
+
+@contextmanager
+def watch_creates(env, model, check=None):
+    """Patch ``model.create``: yields the list of its batch sizes; ``check``
+    sees every batch first and may raise to refuse it."""
+    model_class = type(env[model])
+    original_create = model_class.create
+    sizes = []
+
+    def create(records, vals_list):
+        vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
+        sizes.append(len(vals_list))
+        if check:
+            check(vals_list)
+        return original_create(records, vals_list)
+
+    with patch.object(model_class, "create", create):
+        yield sizes
 
 
 @tagged("post_install", "-at_install")
@@ -94,18 +114,12 @@ class TestBadRecords(OpenProjectCase):
         of them, the others are still created and only that one fails."""
         (refused,) = self.pick_work_packages(1)
         self.instance.update_work_package(refused, subject="Refused by Odoo")
-        Task = type(self.env["project.task"])
-        original_create = Task.create
-        batch_sizes = []
 
-        def create(records, vals_list):
-            vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
-            batch_sizes.append(len(vals_list))
+        def refuse(vals_list):
             if any(vals.get("name") == "Refused by Odoo" for vals in vals_list):
                 raise ValidationError("A rule of this database refuses the task.")
-            return original_create(records, vals_list)
 
-        with patch.object(Task, "create", create):
+        with watch_creates(self.env, "project.task", refuse) as batch_sizes:
             self.sync()
         self.assertGreater(max(batch_sizes), 1, "tasks are created in batches")
         self.assertFalse(self.binding("openproject.project.task", refused))
@@ -201,16 +215,7 @@ class TestBadRecords(OpenProjectCase):
         self.assertGreaterEqual(len(new), 4, "the demo has users to create")
         first, second = new[-2], new[-1]
         second["email"] = first["email"].upper()
-        ResUsers = type(self.env["res.users"])
-        original_create = ResUsers.create
-        batches = []
-
-        def create(records, vals_list):
-            vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
-            batches.append(len(vals_list))
-            return original_create(records, vals_list)
-
-        with patch.object(ResUsers, "create", create):
+        with watch_creates(self.env, "res.users") as batches:
             self.sync()
         self.assertGreater(max(batches), 1, "users are created in a batch")
         linked = self.binding("openproject.res.users", first["id"])
