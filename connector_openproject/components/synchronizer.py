@@ -395,11 +395,41 @@ class DeletionSweeper(Component):
             try:
                 record = adapter.read(binding.external_id)
             except IDMissingInBackend:
-                self._remove_line(binding)
+                self._remove_line(binding, "was deleted")
+                continue
+            elsewhere = self._unsynced_project_of(record)
+            if elsewhere:
+                # Moved to a project whose time entries Odoo does not import:
+                # the line would count its hours on the wrong project.
+                self._remove_line(
+                    binding,
+                    f"moved to OpenProject project {elsewhere.name}, whose time "
+                    "entries are not synced",
+                )
                 continue
             importer.run(binding.external_id, record=compact_record(record))
 
-    def _remove_line(self, binding):
+    def _unsynced_project_of(self, record):
+        """The project binding of a time entry's project when that project's
+        time entries are not imported; empty otherwise (also when the project
+        is not known yet: the next backend sync binds it)."""
+        Projects = self.env["openproject.project.project"]
+        try:
+            ref = values.link_ref(record, "project")
+        except (ValueError, TypeError, AttributeError):
+            ref = None
+        if not ref:
+            return Projects.browse()
+        project_binding = self.binder_for("openproject.project.project").to_internal(
+            ref[1]
+        )
+        if project_binding and not (
+            project_binding.sync and project_binding.sync_time_entries
+        ):
+            return project_binding
+        return Projects.browse()
+
+    def _remove_line(self, binding, what_happened):
         external_id = binding.external_id
         model = binding._name
         if line_is_locked(binding.odoo_id):
@@ -408,9 +438,9 @@ class DeletionSweeper(Component):
                 model,
                 {"skipped": 1},
                 external_id=external_id,
-                message=f"OpenProject time entry {external_id} was deleted, but its "
-                "timesheet line is validated or invoiced in Odoo: it is kept and "
-                "flagged. Correct it by hand if needed.",
+                message=f"OpenProject time entry {external_id} {what_happened}, but "
+                "its timesheet line is validated or invoiced in Odoo: it is kept "
+                "and flagged. Correct it by hand if needed.",
             )
             return
         binding.odoo_id.unlink()
@@ -418,6 +448,6 @@ class DeletionSweeper(Component):
             model,
             {"updated": 1},
             external_id=external_id,
-            message=f"OpenProject time entry {external_id} was deleted: its timesheet "
-            "line is removed.",
+            message=f"OpenProject time entry {external_id} {what_happened}: its "
+            "timesheet line is removed.",
         )

@@ -175,6 +175,48 @@ class TestIncrementalSync(OpenProjectCase):
         self.assertFalse(binding.active)
         self.assertIn("not synced", binding.message_ids[:1].body)
 
+    def test_time_entry_moved_to_an_unsynced_project_leaves_odoo(self):
+        """Its hours are no longer this project's: the line is removed (and
+        said so), like a deleted entry; one moved to a synced project moves."""
+        self.sync()
+        self.binding("openproject.project.project", 3).sync = False
+        entries = sorted(
+            entry_id
+            for entry_id, entry in self.instance.time_entries.items()
+            if entry["project_id"] == 1 and not entry["ongoing"]
+        )
+        gone, moved = entries[0], entries[1]
+        self.assertTrue(self.binding("openproject.account.analytic.line", gone))
+        self.instance.update_time_entry(gone, project_id=3, work_package_id=None)
+        target = next(
+            p_id for p_id in synced_project_ids(self.instance) if p_id not in (1, 3)
+        )
+        self.instance.update_time_entry(moved, project_id=target, work_package_id=None)
+        self.sync()
+        self.assertFalse(self.binding("openproject.account.analytic.line", gone))
+        events = self.env["openproject.sync.event"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "=", gone)]
+        )
+        self.assertTrue(
+            any(
+                "whose time entries are not synced" in (e.message or "") for e in events
+            ),
+            events.mapped("message"),
+        )
+        line = self.binding("openproject.account.analytic.line", moved)
+        self.assertEqual(
+            line.project_id,
+            self.binding("openproject.project.project", target).odoo_id,
+        )
+        self.assertFalse(self.failed_jobs())
+        # The next sync leaves it so.
+        self.sync()
+        self.assertFalse(self.binding("openproject.account.analytic.line", gone))
+        self.assertEqual(
+            self.binding("openproject.account.analytic.line", moved).odoo_id,
+            line.odoo_id,
+        )
+
     def test_manual_user_mapping_survives_later_syncs(self):
         self.sync()
         user_id = next(
