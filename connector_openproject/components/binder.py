@@ -62,6 +62,13 @@ class OpenProjectBinder(Component):
         )
         return found
 
+    def known_unbound(self, external_ids):
+        """Ids the caller knows to have no binding (it read them all in one
+        query): ``to_internal`` answers for them without searching."""
+        self._cache(f"unbound:{self.model._name}").update(
+            dict.fromkeys(int(i) for i in external_ids)
+        )
+
     def remember(self, bindings):
         """Bindings this job just created."""
         known = self._cache(f"bindings:{self.model._name}")

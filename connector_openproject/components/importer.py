@@ -1257,7 +1257,8 @@ class ActivitiesImporter(Component):
 
     Activities have no collection across work packages: one request per work
     package. Each work package's activities are imported in a savepoint; a
-    work package that fails is reported and queued again on its own.
+    work package that fails is reported and queued again on its own. A task
+    is marked as holding its activities once its new messages are created.
     """
 
     _name = "openproject.activities.importer"
@@ -1283,6 +1284,10 @@ class ActivitiesImporter(Component):
             wanted = task_binding.project_binding_id.activity_filter or "all"
             if wanted != "none":
                 todo.append((work_package_id, task_binding, wanted))
+        known = self._bindings_by_work_package([wp_id for wp_id, _b, _w in todo])
+        # Tasks whose activities went through, marked once their new
+        # messages exist (after each batch create).
+        done = []
         # Read ahead, several at a time; each read is done (or raises) in
         # the savepoint of its work package below.
         reads = self.backend_adapter.iter_for_work_packages(
@@ -1294,14 +1299,14 @@ class ActivitiesImporter(Component):
                 todo, reads, strict=True
             ):
                 if len(importer.deferred) >= self.batch_size:
-                    self._create_deferred(importer, counts, force)
+                    self._create_deferred(importer, counts, force, done)
                 deferred_before = len(importer.deferred)
                 try:
                     with self.env.cr.savepoint():
                         self._import_work_package(
                             work_package_id,
                             read(),
-                            task_binding,
+                            known.get(work_package_id, {}),
                             wanted,
                             force,
                             counts,
@@ -1329,9 +1334,32 @@ class ActivitiesImporter(Component):
                     self.model.delayed_import_activities(
                         self.backend_record, [work_package_id], force=force
                     )
-        self._create_deferred(importer, counts, force)
+                else:
+                    done.append(task_binding)
+        self._create_deferred(importer, counts, force, done)
         self.backend_record._record_sync_event(self.model._name, counts)
         return counts
+
+    def _bindings_by_work_package(self, work_package_ids):
+        """The message bindings of these work packages, by work package and
+        then activity id, in one query: an activity never changes work
+        package, so what is not there is new."""
+        if not work_package_ids:
+            return {}
+        bindings = self.model.with_context(active_test=False).search_fetch(
+            [
+                ("backend_id", "=", self.backend_record.id),
+                ("work_package_external_id", "in", list(work_package_ids)),
+            ],
+            ["external_id", "work_package_external_id"],
+        )
+        self.binder.remember(bindings)
+        known = {}
+        for binding in bindings:
+            known.setdefault(binding.work_package_external_id, {})[
+                binding.external_id
+            ] = binding
+        return known
 
     def _report_failure(self, work_package_id, err):
         message = (
@@ -1346,14 +1374,17 @@ class ActivitiesImporter(Component):
             message=message,
         )
 
-    def _create_deferred(self, importer, counts, force):
+    def _create_deferred(self, importer, counts, force, done):
         """Create the new messages in one batch (those of each work package
-        apart should it fail); the work packages whose messages Odoo refuses
-        are queued again, their tasks marked as behind on activities."""
+        apart should it fail), then mark the tasks of ``done`` as holding
+        their activities; the work packages whose messages Odoo refuses are
+        queued again, their tasks marked as behind on activities."""
         task_binder = self.binder_for("openproject.project.task")
+        failed = set()
         for work_package_id, items, err in importer.create_deferred(
             group_of=lambda item: item[1]["work_package_external_id"]
         ):
+            failed.add(work_package_id)
             counts[CREATED] -= len(items)
             counts["failed"] += 1
             self._report_failure(work_package_id, err)
@@ -1363,20 +1394,22 @@ class ActivitiesImporter(Component):
             self.model.delayed_import_activities(
                 self.backend_record, [work_package_id], force=force
             )
+        for task_binding in done:
+            if task_binding.external_id not in failed:
+                # Written together at the next flush (one UPDATE).
+                task_binding.with_context(
+                    **IMPORT_CONTEXT
+                ).activities_synced_at = task_binding.openproject_updated_at
+        done.clear()
 
     def _import_work_package(
-        self,
-        work_package_id,
-        activities,
-        task_binding,
-        wanted,
-        force,
-        counts,
-        importer,
+        self, work_package_id, activities, existing, wanted, force, counts, importer
     ):
         self.work.work_package_id = work_package_id
-        existing = self.binder.to_internal_many(a["id"] for a in activities)
         importer.lock_many(int(a["id"]) for a in activities)
+        self.binder.known_unbound(
+            int(a["id"]) for a in activities if int(a["id"]) not in existing
+        )
         for activity in activities:
             kind = _activity_kind(activity)
             if wanted not in ("all", kind + "s"):
@@ -1389,9 +1422,6 @@ class ActivitiesImporter(Component):
                 binding=existing.get(int(activity["id"])),
             )
             counts[result] += 1
-        task_binding.with_context(
-            **IMPORT_CONTEXT
-        ).activities_synced_at = task_binding.openproject_updated_at
 
 
 def _activity_kind(activity):
