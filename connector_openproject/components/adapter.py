@@ -79,9 +79,11 @@ class OpenProjectAdapter(AbstractComponent):
             ) from err
         except errors.OpenProjectError as err:
             if err.retryable:
+                # queue_job tries the job again, up to its retry limit.
                 raise NetworkRetryableError(
-                    f"{what}: OpenProject is not answering properly, the job "
-                    f"will be retried ({err})."
+                    f"{what}: OpenProject is not answering properly ({err}). "
+                    "If this lasts, check that OpenProject is up and reachable "
+                    "from Odoo, then requeue the job."
                 ) from err
             message = self.backend_record._connection_error_message(err)
             raise FailedJobError(f"{what}: {message}") from err

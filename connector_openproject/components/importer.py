@@ -538,6 +538,9 @@ class UserPageImporter(Component):
     def _prefetch(self, records):
         self.component(usage="record.importer").precreate_odoo_users(records)
 
+    def _after_page(self, records, imported_ids, force):
+        self.component(usage="record.importer").drop_unclaimed_users()
+
 
 class TimeEntryPageImporter(Component):
     _name = "openproject.time.entry.page.importer"
@@ -707,7 +710,9 @@ class UserImporter(Component):
             seen_logins.add(login)
             if email:
                 seen_emails.add(email)
-            if clash or self._match(vals.get("login"), vals.get("email")):
+            if clash or self._match(
+                vals.get("login"), vals.get("email"), self._new_login(vals, external_id)
+            ):
                 continue
             wanted.append((external_id, vals))
         if len(wanted) < 2:
@@ -732,6 +737,30 @@ class UserImporter(Component):
         made = self.work.__dict__.setdefault("openproject_precreated_users", {})
         for (external_id, __), user in zip(wanted, users, strict=True):
             made[external_id] = user
+
+    def drop_unclaimed_users(self):
+        """Remove the users made by ``precreate_odoo_users`` whose OpenProject
+        user failed to import (its savepoint was rolled back, the user made
+        outside it stayed): its own job, queued again, creates it then."""
+        made = getattr(self.work, "openproject_precreated_users", None)
+        if not made:
+            return
+        bindings = self.model.with_context(active_test=False).search_fetch(
+            [
+                ("backend_id", "=", self.backend_record.id),
+                ("external_id", "in", list(made)),
+            ],
+            ["external_id", "odoo_id"],
+        )
+        claimed = {binding.odoo_id.id for binding in bindings}
+        unclaimed = self.env["res.users"].browse(
+            user.id for user in made.values() if user.id not in claimed
+        )
+        made.clear()
+        if unclaimed:
+            partners = unclaimed.partner_id
+            unclaimed.with_context(**IMPORT_CONTEXT).unlink()
+            partners.with_context(**IMPORT_CONTEXT).unlink()
 
     def _update(self, binding, vals):
         if not binding.odoo_id:
@@ -765,7 +794,7 @@ class UserImporter(Component):
             return False, False
         made = getattr(self.work, "openproject_precreated_users", {})
         if self.external_id in made:
-            return made.pop(self.external_id).id, True
+            return made[self.external_id].id, True
         user = self._match(
             vals.get("login"),
             vals.get("email"),
@@ -797,14 +826,12 @@ class UserImporter(Component):
 
     def _match(self, login, email, new_login=None):
         """The Odoo user an OpenProject user stands for: same login, else the
-        only one with its e-mail address, else the one the sync would create
-        for it (``new_login``, for users OpenProject shows without login
-        and e-mail)."""
+        only one with its e-mail address, else the one whose login is what
+        the sync would give it (``new_login``: its e-mail address, or a
+        made-up login, for users OpenProject shows without a login)."""
         Users = self.env["res.users"].with_context(active_test=False)
-        for candidate in (login, None if email else new_login):
-            if not candidate:
-                continue
-            user = Users.search([("login", "=", candidate)], limit=1)
+        if login:
+            user = Users.search([("login", "=", login)], limit=1)
             if user:
                 return user
         if email:
@@ -823,6 +850,9 @@ class UserImporter(Component):
                     len(candidates),
                     email,
                 )
+                return Users.browse()
+        if new_login and new_login != login:
+            return Users.search([("login", "=", new_login)], limit=1)
         return Users.browse()
 
     def _user_groups(self):
@@ -1030,11 +1060,13 @@ class WorkPackageImporter(Component):
         return {"project_binding": self._project}
 
     def is_listed_uptodate(self, binding, record, project_binding):
+        # Activities behind are not a reason to import the work package
+        # again: the listing job queues them itself, unless a job not yet
+        # done holds them (ProjectSynchronizer._queue_activities_behind).
         return bool(
             binding
             and binding.active
             and binding.project_binding_id == project_binding
-            and binding.activities_synced_at == binding.openproject_updated_at
             and self._updated_at_known(binding, record)
         )
 
@@ -1299,7 +1331,7 @@ class ActivitiesImporter(Component):
                 todo, reads, strict=True
             ):
                 if len(importer.deferred) >= self.batch_size:
-                    self._create_deferred(importer, counts, force, done)
+                    self._create_deferred(importer, counts, force, done, alone)
                 deferred_before = len(importer.deferred)
                 try:
                     with self.env.cr.savepoint():
@@ -1322,6 +1354,14 @@ class ActivitiesImporter(Component):
                     self.model.delayed_import_activities(
                         self.backend_record, [work_package_id], force=force
                     )
+                except IDMissingInBackend as err:
+                    # Deleted since its task was imported (or hidden from the
+                    # sync user): nothing to import; the deletion sweep
+                    # archives the task. Not a failure.
+                    self._forget_caches()
+                    del importer.deferred[deferred_before:]
+                    counts[SKIPPED] += 1
+                    self._report_failure(work_package_id, err, gone=True)
                 except (RetryableJobError, psycopg2.OperationalError):
                     raise
                 except Exception as err:  # noqa: BLE001 - reported, re-queued
@@ -1336,7 +1376,7 @@ class ActivitiesImporter(Component):
                     )
                 else:
                     done.append(task_binding)
-        self._create_deferred(importer, counts, force, done)
+        self._create_deferred(importer, counts, force, done, alone)
         self.backend_record._record_sync_event(self.model._name, counts)
         return counts
 
@@ -1361,12 +1401,19 @@ class ActivitiesImporter(Component):
             ] = binding
         return known
 
-    def _report_failure(self, work_package_id, err):
-        message = (
-            f"Activities of OpenProject work package {work_package_id} "
-            f"could not be imported: {err}"
-        )
-        _logger.warning("%s (queued again on its own)", message)
+    def _report_failure(self, work_package_id, err, gone=False):
+        if gone:
+            message = (
+                f"Activities of OpenProject work package {work_package_id} are "
+                f"skipped: {err} The deletion sweep archives its task."
+            )
+            _logger.info("%s", message)
+        else:
+            message = (
+                f"Activities of OpenProject work package {work_package_id} "
+                f"could not be imported: {err}"
+            )
+            _logger.warning("%s (queued again on its own)", message)
         self.backend_record._record_sync_event(
             self.model._name,
             {},
@@ -1374,16 +1421,23 @@ class ActivitiesImporter(Component):
             message=message,
         )
 
-    def _create_deferred(self, importer, counts, force, done):
+    def _create_deferred(self, importer, counts, force, done, alone):
         """Create the new messages in one batch (those of each work package
         apart should it fail), then mark the tasks of ``done`` as holding
         their activities; the work packages whose messages Odoo refuses are
-        queued again, their tasks marked as behind on activities."""
+        queued again, their tasks marked as behind on activities. A job of
+        one work package fails instead: queued again, it would refuse the
+        same messages in a loop."""
         task_binder = self.binder_for("openproject.project.task")
         failed = set()
         for work_package_id, items, err in importer.create_deferred(
             group_of=lambda item: item[1]["work_package_external_id"]
         ):
+            if alone:
+                raise FailedJobError(
+                    f"Activities of OpenProject work package {work_package_id} "
+                    f"could not be imported: {err}"
+                ) from err
             failed.add(work_package_id)
             counts[CREATED] -= len(items)
             counts["failed"] += 1

@@ -11,6 +11,7 @@ The number of jobs thus grows with pages, not with records.
 """
 
 import itertools
+import json
 import logging
 from datetime import timedelta
 
@@ -27,6 +28,10 @@ from .core import IMPORT_CONTEXT
 from .importer import archive_task, line_is_locked
 
 _logger = logging.getLogger(__name__)
+
+# Work packages whose activities are behind, queued again: at most this many
+# per job, so that a job stays short after many activity jobs failed.
+BEHIND_PER_JOB = 500
 
 CHANNEL = "root.openproject"
 
@@ -264,15 +269,49 @@ class ProjectSynchronizer(Component):
         )
         behind = [row[0] for row in self.env.cr.fetchall() if row[0] not in queued]
         if behind:
-            _logger.info(
-                "OpenProject project %s: activities of %s work packages are "
-                "behind and queued again",
-                binding.name,
-                len(behind),
-            )
+            # Those an activity job not yet done holds (a sync still under
+            # way, a job waiting for its retry) come with that job.
+            behind = sorted(set(behind) - self._activities_in_flight(behind))
+        if not behind:
+            return
+        _logger.info(
+            "OpenProject project %s: activities of %s work packages are "
+            "behind and queued again",
+            binding.name,
+            len(behind),
+        )
+        for start in range(0, len(behind), BEHIND_PER_JOB):
             self.env["openproject.mail.message"].delayed_import_activities(
-                self.backend_record, behind
+                self.backend_record, behind[start : start + BEHIND_PER_JOB]
             )
+
+    def _activities_in_flight(self, work_package_ids):
+        """Those of these work packages that an activity job of this backend
+        waiting, pending, enqueued or started already holds."""
+        self.env["queue.job"].flush_model(
+            ["state", "args", "model_name", "method_name"]
+        )
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT wp.value
+              FROM queue_job job
+             CROSS JOIN LATERAL jsonb_array_elements(
+                   CASE WHEN jsonb_typeof(job.args -> 1) = 'array'
+                        THEN job.args -> 1 ELSE '[]'::jsonb END
+             ) AS wp
+             WHERE job.model_name = 'openproject.mail.message'
+               AND job.method_name = 'import_activities'
+               AND job.state IN ('wait_dependencies', 'pending', 'enqueued',
+                                 'started')
+               AND job.args -> 0 -> 'ids' @> %s::jsonb
+               AND %s::jsonb @> wp.value
+            """,
+            (
+                json.dumps([self.backend_record.id]),
+                json.dumps([int(i) for i in work_package_ids]),
+            ),
+        )
+        return {int(row[0]) for row in self.env.cr.fetchall()}
 
     def import_time_entries(self):
         binding = self.project_binding

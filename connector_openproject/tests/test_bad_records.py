@@ -6,7 +6,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import OpenProjectCase
+from .common import OpenProjectCase, run_jobs
 from .expected import (
     expected_activities,
     expected_work_packages,
@@ -244,3 +244,159 @@ class TestBadRecords(OpenProjectCase):
         self.sync()
         self.assertEqual(self.binding("openproject.res.users", first["id"]), linked)
         self.assertFalse(self.binding("openproject.res.users", second["id"]).odoo_id)
+
+    def _activity_wp(self):
+        project_ids = synced_project_ids(self.instance)
+        work_packages = expected_work_packages(self.instance, project_ids)
+        expected = expected_activities(self.instance, set(work_packages))
+        return sorted({a["work_package_id"] for a in expected.values()})
+
+    def test_messages_odoo_refuses_fail_their_job_once(self):
+        """Alone in its job, a work package whose messages Odoo refuses fails
+        that job: it is not queued again and again."""
+        bad = self._activity_wp()[0]
+        task_ids = set()
+
+        def refuse(vals_list):
+            if not task_ids:
+                binding = self.binding("openproject.project.task", bad)
+                task_ids.add(binding.odoo_id.id)
+            if any(
+                vals.get("model") == "project.task" and vals.get("res_id") in task_ids
+                for vals in vals_list
+            ):
+                raise ValidationError("A rule of this database refuses the message.")
+
+        with watch_creates(self.env, "mail.message", refuse):
+            outcome = self.sync()
+        activity_jobs = self.env["queue.job"].search(
+            [("method_name", "=", "import_activities")]
+        )
+        alone = activity_jobs.filtered(lambda job: job.args[1] == [bad])
+        self.assertEqual(len(alone), 1, alone.mapped("state"))
+        self.assertEqual(alone.state, "failed")
+        self.assertIn(f"work package {bad}", alone.exc_message)
+        self.assertIn("refuses the message", alone.exc_message)
+        self.assertLess(len(outcome["done"]) + len(outcome["failed"]), 100)
+
+    def test_a_second_sync_does_not_queue_activities_already_queued(self):
+        """Run Import while the first run's activity jobs still wait: each
+        work package's activities are queued, and read, once."""
+        Queue = self.env["queue.job"]
+        requests_before = len(self.server.request_log)
+        self.backend.action_run_import()
+        run_jobs(self.env, skip_methods=("import_activities",))
+        waiting = Queue.search([("method_name", "=", "import_activities")])
+        self.assertTrue(waiting)
+        self.assertEqual(set(waiting.mapped("state")), {"pending"})
+        queued = [wp for job in waiting for wp in job.args[1]]
+        self.assertEqual(len(queued), len(set(queued)))
+        self.backend.action_run_import()
+        run_jobs(self.env, skip_methods=("import_activities",))
+        again = Queue.search([("method_name", "=", "import_activities")]) - waiting
+        self.assertFalse(
+            {wp for job in again for wp in job.args[1]} & set(queued),
+            "queued again while still queued",
+        )
+        run_jobs(self.env)
+        self.assertFalse(self.failed_jobs())
+        reads = [
+            r.path
+            for r in self.server.request_log[requests_before:]
+            if r.path.endswith("/activities")
+        ]
+        self.assertEqual(len(reads), len(set(reads)), "an activity list read twice")
+        messages = self.bindings("openproject.mail.message")
+        self.assertEqual(len(messages), len(set(messages.mapped("external_id"))))
+        project_ids = synced_project_ids(self.instance)
+        expected = expected_activities(
+            self.instance, set(expected_work_packages(self.instance, project_ids))
+        )
+        self.assertEqual(set(messages.mapped("external_id")), set(expected))
+
+    def test_activities_behind_are_queued_in_bounded_jobs(self):
+        self.sync()
+        tasks = self.bindings("openproject.project.task")
+        tasks.write({"activities_synced_at": False})
+        with patch(
+            "odoo.addons.connector_openproject.components.synchronizer.BEHIND_PER_JOB",
+            2,
+        ):
+            self.backend.action_run_import()
+            run_jobs(self.env)
+        jobs = self.env["queue.job"].search(
+            [("method_name", "=", "import_activities")], order="id"
+        )
+        behind_jobs = jobs.filtered(lambda job: "behind" not in (job.name or ""))
+        self.assertTrue(behind_jobs)
+        self.assertLessEqual(max(len(job.args[1]) for job in jobs[-3:]), 2)
+        self.assertFalse(self.failed_jobs())
+        self.backend.invalidate_recordset()
+        tasks.invalidate_recordset()
+        self.assertEqual(
+            tasks.filtered("active").mapped("activities_synced_at"),
+            tasks.filtered("active").mapped("openproject_updated_at"),
+        )
+
+    def test_a_user_that_fails_leaves_no_odoo_user_behind(self):
+        """Its Odoo user, made in the page's batch, is dropped with it; its
+        own job creates it later, as created by the connector."""
+        Users = self.env["res.users"].with_context(active_test=False)
+        new = [
+            user
+            for user in sorted(self.instance.users.values(), key=lambda u: u["id"])
+            if user["type"] == "User"
+            and user["status"] == "active"
+            and not Users.search_count([("login", "=", user["login"])])
+        ]
+        victim = new[len(new) // 2]
+
+        def refuse(vals_list):
+            if any(vals.get("external_id") == victim["id"] for vals in vals_list):
+                raise ValidationError("A rule of this database refuses the binding.")
+
+        with watch_creates(self.env, "openproject.res.users", refuse):
+            self.sync()
+        self.assertFalse(self.binding("openproject.res.users", victim["id"]))
+        self.assertFalse(Users.search([("login", "=", victim["login"])]))
+        self.assertFalse(
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("email", "=", victim["email"])])
+        )
+        # Its job was queued again and failed (the patch refused it again);
+        # unpatched, it goes through.
+        self.failed_jobs().write({"state": "pending"})
+        run_jobs(self.env)
+        binding = self.binding("openproject.res.users", victim["id"])
+        self.assertEqual(binding.odoo_id.login, victim["login"])
+        self.assertTrue(binding.created_by_connector)
+
+
+@tagged("post_install", "-at_install")
+class TestUsersWithoutLogin(OpenProjectCase):
+    """A key that is not an administrator's sees users without login."""
+
+    emulator_options = {"admin": False}
+
+    def test_an_odoo_user_whose_login_is_the_email_is_matched(self):
+        shown = [
+            user
+            for user in sorted(self.instance.users.values(), key=lambda u: u["id"])
+            if user["type"] == "User"
+            and user["status"] == "active"
+            and user["email"]
+            and not user.get("hide_email")
+        ]
+        chosen = shown[-1]
+        odoo_user = self.env["res.users"].create(
+            {"name": "Already here", "login": chosen["email"], "email": False}
+        )
+        self.sync()
+        binding = self.binding("openproject.res.users", chosen["id"])
+        self.assertEqual(binding.odoo_id, odoo_user)
+        self.assertFalse(binding.created_by_connector)
+        self.assertFalse(
+            self.failed_jobs(),
+            "\n".join(self.failed_jobs().mapped("exc_message")),
+        )
