@@ -45,6 +45,17 @@ class TestBadRecords(OpenProjectCase):
         leaves = [wp_id for wp_id in wps if wp_id not in parents]
         return leaves[:count]
 
+    def users_to_create(self):
+        """Active OpenProject users that no Odoo user matches by login."""
+        Users = self.env["res.users"].with_context(active_test=False)
+        return [
+            user
+            for user in sorted(self.instance.users.values(), key=lambda u: u["id"])
+            if user["type"] == "User"
+            and user["status"] == "active"
+            and not Users.search_count([("login", "=", user["login"])])
+        ]
+
     def assert_failed_alone(self, wp_id, *words):
         binding = self.binding("openproject.project.task", wp_id)
         self.assertFalse(binding, f"work package {wp_id} should not be imported")
@@ -205,13 +216,7 @@ class TestBadRecords(OpenProjectCase):
         OpenProject users sharing an e-mail address still end as one linked
         user and one left unlinked with the reason, as one by one."""
         Users = self.env["res.users"].with_context(active_test=False)
-        new = [
-            user
-            for user in sorted(self.instance.users.values(), key=lambda u: u["id"])
-            if user["type"] == "User"
-            and user["status"] == "active"
-            and not Users.search_count([("login", "=", user["login"])])
-        ]
+        new = self.users_to_create()
         self.assertGreaterEqual(len(new), 4, "the demo has users to create")
         first, second = new[-2], new[-1]
         second["email"] = first["email"].upper()
@@ -342,13 +347,7 @@ class TestBadRecords(OpenProjectCase):
         """Its Odoo user, made in the page's batch, is dropped with it; its
         own job creates it later, as created by the connector."""
         Users = self.env["res.users"].with_context(active_test=False)
-        new = [
-            user
-            for user in sorted(self.instance.users.values(), key=lambda u: u["id"])
-            if user["type"] == "User"
-            and user["status"] == "active"
-            and not Users.search_count([("login", "=", user["login"])])
-        ]
+        new = self.users_to_create()
         victim = new[len(new) // 2]
 
         def refuse(vals_list):
