@@ -579,8 +579,15 @@ class WorkPackagePageImporter(Component):
             or external_id in imported_ids
             or binding.activities_synced_at != binding.openproject_updated_at
         ]
+        Messages = self.env["openproject.mail.message"]
         if behind:
-            self.env["openproject.mail.message"].delayed_import_activities(
+            # A job not started yet reads them when it runs, changed or not
+            # (with the project's settings of then: forcing adds nothing).
+            behind = set(behind) - Messages._activities_in_flight(
+                self.backend_record, behind, started=False
+            )
+        if behind:
+            Messages.delayed_import_activities(
                 self.backend_record, sorted(behind), force=force
             )
 
@@ -698,6 +705,7 @@ class UserImporter(Component):
             binding = bindings.get(external_id)
             if binding and binding.odoo_id:
                 continue
+            self.external_id = external_id  # named by _match's warnings
             try:
                 vals = self.mapper.map_record(record).values(for_create=True)
             except Exception:  # noqa: BLE001 - its own import reports it
@@ -745,12 +753,14 @@ class UserImporter(Component):
         made = getattr(self.work, "openproject_precreated_users", None)
         if not made:
             return
+        # Claimed by its own binding, or by another one matched to it once
+        # its own was rolled back (a shared e-mail address).
         bindings = self.model.with_context(active_test=False).search_fetch(
             [
                 ("backend_id", "=", self.backend_record.id),
-                ("external_id", "in", list(made)),
+                ("odoo_id", "in", [user.id for user in made.values()]),
             ],
-            ["external_id", "odoo_id"],
+            ["odoo_id"],
         )
         claimed = {binding.odoo_id.id for binding in bindings}
         unclaimed = self.env["res.users"].browse(
@@ -1258,8 +1268,12 @@ class ActivityImporter(Component):
         return self.backend_adapter.client.get(f"activities/{self.external_id}")
 
     def _skip_reason(self, record, binding):
-        ref = values.link_ref(record, "workPackage")
-        work_package_id = ref[1] if ref else self.work.work_package_id
+        # An activity belongs to the work package it was listed under; its
+        # own link counts when it is imported alone.
+        work_package_id = getattr(self.work, "work_package_id", None)
+        if not work_package_id:
+            ref = values.link_ref(record, "workPackage")
+            work_package_id = ref[1] if ref else None
         task_binding = self.binder_for("openproject.project.task").to_internal(
             work_package_id
         )
@@ -1429,7 +1443,7 @@ class ActivitiesImporter(Component):
         one work package fails instead: queued again, it would refuse the
         same messages in a loop."""
         task_binder = self.binder_for("openproject.project.task")
-        failed = set()
+        failed = self._update_misfiled(importer, counts, force, alone)
         for work_package_id, items, err in importer.create_deferred(
             group_of=lambda item: item[1]["work_package_external_id"]
         ):
@@ -1455,6 +1469,65 @@ class ActivitiesImporter(Component):
                     **IMPORT_CONTEXT
                 ).activities_synced_at = task_binding.openproject_updated_at
         done.clear()
+
+    def _update_misfiled(self, importer, counts, force, alone):
+        """Bindings were looked up by work package; one filed under another
+        work package (inconsistent data) would make the batch hit the unique
+        constraint and retry the whole job. One query per batch finds them;
+        they are updated instead, which moves them to their task here.
+
+        :returns: the work packages whose update failed
+        """
+        failed = set()
+        if not importer.deferred:
+            return failed
+        found = self.model.with_context(active_test=False).search_fetch(
+            [
+                ("backend_id", "=", self.backend_record.id),
+                ("external_id", "in", [item[0] for item in importer.deferred]),
+            ],
+            ["external_id"],
+        )
+        if not found:
+            return failed
+        by_id = {binding.external_id: binding for binding in found}
+        self.binder.remember(found)
+        misfiled = [item for item in importer.deferred if item[0] in by_id]
+        importer.deferred[:] = [
+            item for item in importer.deferred if item[0] not in by_id
+        ]
+        deferred, importer.deferred = importer.deferred, None
+        try:
+            for external_id, vals, record in misfiled:
+                work_package_id = vals.get("work_package_external_id")
+                self.work.work_package_id = work_package_id
+                counts[CREATED] -= 1
+                try:
+                    with self.env.cr.savepoint():
+                        # Forced: the record is as known, its filing is not.
+                        result = importer.run(
+                            external_id,
+                            record=record,
+                            force=True,
+                            binding=by_id[external_id],
+                        )
+                except (RetryableJobError, psycopg2.OperationalError):
+                    raise
+                except Exception as err:  # noqa: BLE001 - reported, re-queued
+                    if alone:
+                        raise
+                    self._forget_caches()
+                    failed.add(work_package_id)
+                    counts["failed"] += 1
+                    self._report_failure(work_package_id, err)
+                    self.model.delayed_import_activities(
+                        self.backend_record, [work_package_id], force=force
+                    )
+                    continue
+                counts[result] += 1
+        finally:
+            importer.deferred = deferred
+        return failed
 
     def _import_work_package(
         self, work_package_id, activities, existing, wanted, force, counts, importer

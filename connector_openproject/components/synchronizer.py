@@ -11,7 +11,6 @@ The number of jobs thus grows with pages, not with records.
 """
 
 import itertools
-import json
 import logging
 from datetime import timedelta
 
@@ -271,7 +270,12 @@ class ProjectSynchronizer(Component):
         if behind:
             # Those an activity job not yet done holds (a sync still under
             # way, a job waiting for its retry) come with that job.
-            behind = sorted(set(behind) - self._activities_in_flight(behind))
+            behind = sorted(
+                set(behind)
+                - self.env["openproject.mail.message"]._activities_in_flight(
+                    self.backend_record, behind
+                )
+            )
         if not behind:
             return
         _logger.info(
@@ -284,34 +288,6 @@ class ProjectSynchronizer(Component):
             self.env["openproject.mail.message"].delayed_import_activities(
                 self.backend_record, behind[start : start + BEHIND_PER_JOB]
             )
-
-    def _activities_in_flight(self, work_package_ids):
-        """Those of these work packages that an activity job of this backend
-        waiting, pending, enqueued or started already holds."""
-        self.env["queue.job"].flush_model(
-            ["state", "args", "model_name", "method_name"]
-        )
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT wp.value
-              FROM queue_job job
-             CROSS JOIN LATERAL jsonb_array_elements(
-                   CASE WHEN jsonb_typeof(job.args -> 1) = 'array'
-                        THEN job.args -> 1 ELSE '[]'::jsonb END
-             ) AS wp
-             WHERE job.model_name = 'openproject.mail.message'
-               AND job.method_name = 'import_activities'
-               AND job.state IN ('wait_dependencies', 'pending', 'enqueued',
-                                 'started')
-               AND job.args -> 0 -> 'ids' @> %s::jsonb
-               AND %s::jsonb @> wp.value
-            """,
-            (
-                json.dumps([self.backend_record.id]),
-                json.dumps([int(i) for i in work_package_ids]),
-            ),
-        )
-        return {int(row[0]) for row in self.env.cr.fetchall()}
 
     def import_time_entries(self):
         binding = self.project_binding

@@ -1,5 +1,7 @@
 # Copyright 2026 The connector_openproject authors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+
 from odoo import api, fields, models
 
 from odoo.addons.queue_job.job import identity_exact
@@ -46,3 +48,46 @@ class OpenProjectMailMessage(models.Model):
             description=f"Import activities of {len(work_package_ids)} work "
             "packages from OpenProject",
         ).import_activities(backend, work_package_ids, force=force)
+
+    @api.model
+    def _activities_in_flight(self, backend, work_package_ids, started=True):
+        """Those of these work packages that an activity job of this backend
+        not yet done holds: waiting, pending, enqueued and, with ``started``,
+        running (a running job may have read the activities already)."""
+        if not work_package_ids:
+            return set()
+        states = ["wait_dependencies", "pending", "enqueued"]
+        if started:
+            states.append("started")
+        self.env["queue.job"].flush_model(
+            ["state", "args", "model_name", "method_name"]
+        )
+        # queue_job stores the arguments as a JSON document inside a jsonb
+        # string; read either form.
+        self.env.cr.execute(
+            """
+            WITH jobs AS (
+                SELECT CASE WHEN jsonb_typeof(args) = 'string'
+                            THEN (args #>> '{}')::jsonb ELSE args END AS args
+                  FROM queue_job
+                 WHERE model_name = %s
+                   AND method_name = 'import_activities'
+                   AND state = ANY(%s)
+            )
+            SELECT DISTINCT wp.value
+              FROM jobs job
+             CROSS JOIN LATERAL jsonb_array_elements(
+                   CASE WHEN jsonb_typeof(job.args -> 1) = 'array'
+                        THEN job.args -> 1 ELSE '[]'::jsonb END
+             ) AS wp
+             WHERE job.args -> 0 -> 'ids' @> %s::jsonb
+               AND %s::jsonb @> wp.value
+            """,
+            (
+                self._name,
+                states,
+                json.dumps([backend.id]),
+                json.dumps([int(i) for i in work_package_ids]),
+            ),
+        )
+        return {int(row[0]) for row in self.env.cr.fetchall()}

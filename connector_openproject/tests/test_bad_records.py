@@ -371,6 +371,64 @@ class TestBadRecords(OpenProjectCase):
         self.assertEqual(binding.odoo_id.login, victim["login"])
         self.assertTrue(binding.created_by_connector)
 
+    def test_pages_of_two_runs_queue_each_activity_list_once(self):
+        """A second run lists a first import's pages again, one of them
+        changed: activities a job not yet started holds are not queued twice."""
+        requests_before = len(self.server.request_log)
+        skip = ("import_records", "import_activities")
+        self.backend.action_run_import()
+        run_jobs(self.env, skip_methods=skip)
+        project_id = sorted(synced_project_ids(self.instance))[0]
+        self.instance.create_work_package(project_id, subject="Arrived meanwhile")
+        self.backend.action_run_import()
+        run_jobs(self.env, skip_methods=skip)
+        run_jobs(self.env)
+        # (Records other tests of this class spoiled fail on their own.)
+        self.assertFalse(
+            self.failed_jobs().filtered(
+                lambda job: job.method_name == "import_activities"
+            )
+        )
+        reads = [
+            r.path
+            for r in self.server.request_log[requests_before:]
+            if r.path.endswith("/activities")
+        ]
+        self.assertTrue(reads)
+        self.assertEqual(len(reads), len(set(reads)), "an activity list read twice")
+
+    def test_a_binding_filed_under_another_work_package_is_updated(self):
+        """Inconsistent data: a message binding filed under another work
+        package. The batch does not hit the unique constraint; the binding is
+        updated back under its work package and the new comment lands."""
+        self.sync()
+        messages = self.bindings("openproject.mail.message")
+        misfiled = messages[0]
+        real_wp = misfiled.work_package_external_id
+        other_wp = next(
+            wp for wp in messages.mapped("work_package_external_id") if wp != real_wp
+        )
+        misfiled.work_package_external_id = other_wp
+        user_id = next(
+            u["id"]
+            for u in self.instance.users.values()
+            if u["type"] == "User" and u["status"] == "active"
+        )
+        self.instance.add_comment(real_wp, user_id, "A new comment after the mix-up")
+        self.sync()
+        self.assertFalse(
+            self.failed_jobs(), "\n".join(self.failed_jobs().mapped("exc_message"))
+        )
+        misfiled.invalidate_recordset()
+        self.assertEqual(misfiled.work_package_external_id, real_wp)
+        task = self.binding("openproject.project.task", real_wp).odoo_id
+        self.assertIn(
+            "A new comment after the mix-up",
+            " ".join(task.message_ids.mapped("body")),
+        )
+        messages = self.bindings("openproject.mail.message")
+        self.assertEqual(len(messages), len(set(messages.mapped("external_id"))))
+
 
 @tagged("post_install", "-at_install")
 class TestUsersWithoutLogin(OpenProjectCase):
