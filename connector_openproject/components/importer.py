@@ -1496,37 +1496,34 @@ class ActivitiesImporter(Component):
         importer.deferred[:] = [
             item for item in importer.deferred if item[0] not in by_id
         ]
-        deferred, importer.deferred = importer.deferred, None
-        try:
-            for external_id, vals, record in misfiled:
-                work_package_id = vals.get("work_package_external_id")
-                self.work.work_package_id = work_package_id
-                counts[CREATED] -= 1
-                try:
-                    with self.env.cr.savepoint():
-                        # Forced: the record is as known, its filing is not.
-                        result = importer.run(
-                            external_id,
-                            record=record,
-                            force=True,
-                            binding=by_id[external_id],
-                        )
-                except (RetryableJobError, psycopg2.OperationalError):
-                    raise
-                except Exception as err:  # noqa: BLE001 - reported, re-queued
-                    if alone:
-                        raise
-                    self._forget_caches()
-                    failed.add(work_package_id)
-                    counts["failed"] += 1
-                    self._report_failure(work_package_id, err)
-                    self.model.delayed_import_activities(
-                        self.backend_record, [work_package_id], force=force
+        # With its binding given, ``run`` updates at once (nothing deferred).
+        for external_id, vals, record in misfiled:
+            work_package_id = vals.get("work_package_external_id")
+            self.work.work_package_id = work_package_id
+            counts[CREATED] -= 1
+            try:
+                with self.env.cr.savepoint():
+                    # Forced: the record is as known, its filing is not.
+                    result = importer.run(
+                        external_id,
+                        record=record,
+                        force=True,
+                        binding=by_id[external_id],
                     )
-                    continue
-                counts[result] += 1
-        finally:
-            importer.deferred = deferred
+            except (RetryableJobError, psycopg2.OperationalError):
+                raise
+            except Exception as err:  # noqa: BLE001 - reported, re-queued
+                if alone:
+                    raise
+                self._forget_caches()
+                failed.add(work_package_id)
+                counts["failed"] += 1
+                self._report_failure(work_package_id, err)
+                self.model.delayed_import_activities(
+                    self.backend_record, [work_package_id], force=force
+                )
+                continue
+            counts[result] += 1
         return failed
 
     def _import_work_package(

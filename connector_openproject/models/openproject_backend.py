@@ -221,9 +221,7 @@ class OpenProjectBackend(models.Model):
     def _check_manager(self):
         """Buttons and jobs that talk to OpenProject or change what Odoo holds
         are the connector managers' (the cron runs as superuser)."""
-        if not self.env.su and not self.env.user.has_group(
-            "connector.group_connector_manager"
-        ):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(
                 _("Only connector managers may check or run an OpenProject sync.")
             )
